@@ -1,0 +1,151 @@
+"""motcua: ask, chat, validate and run the motcua-bot from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from typing import Any
+
+from bot import knowledge as kb
+from bot.matcher import Match, Matcher
+from bot.storage import Storage
+
+
+def _conversation(args: argparse.Namespace, db: str | None = None):
+    from handlers.conversation import Conversation
+
+    knowledge = kb.load(args.knowledge)
+    if knowledge.errors:
+        for problem in knowledge.errors:
+            print(problem, file=sys.stderr)
+        print(f"{len(knowledge.errors)} errors in {knowledge.root}; "
+              "fix them (motcua validate) and start again.", file=sys.stderr)
+        raise SystemExit(1)
+    return Conversation(knowledge, Storage(db))
+
+
+def match_json(conv, match: Match) -> dict[str, Any]:
+    from handlers.conversation import reply_for
+
+    return {
+        "question": match.question,
+        "status": match.status,
+        "aspect": match.aspect,
+        "reply": reply_for(conv, match).as_text(),
+        "hits": [{"id": h.entry.id, "kind": h.entry.kind, "title": h.entry.title,
+                  "score": h.score} for h in match.hits],
+    }
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    conv = _conversation(args, ":memory:")
+    matcher: Matcher = conv.matcher
+    if args.batch:
+        source = sys.stdin if args.batch == "-" else open(args.batch, encoding="utf-8")
+        with source:
+            out = sys.stdout
+            for line in source:
+                result = match_json(conv, matcher.match(line.rstrip("\n")))
+                out.write(json.dumps(result, ensure_ascii=False) + "\n")
+        return 0
+    question = " ".join(args.question)
+    if not question:
+        print("motcua ask: give a question, or --batch FILE", file=sys.stderr)
+        return 2
+    result = match_json(conv, matcher.match(question))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+    else:
+        print(result["reply"])
+        print()
+        for hit in result["hits"]:
+            print(f"  {hit['score']:.3f}  {hit['kind']:<16} {hit['id']}")
+        print(f"  status: {result['status']}, aspect: {result['aspect']}")
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.terminal import chat
+
+    conv = _conversation(args, args.db)
+    chat(conv)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if os.environ.get("TELEGRAM_BOT_TOKEN") or os.environ.get("ZALO_BOT_TOKEN"):
+        print("Telegram and Zalo channels are not part of this version yet; "
+              "starting the terminal chat.", file=sys.stderr)
+    return cmd_chat(args)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    knowledge = kb.load(args.dir or args.knowledge)
+    for problem in knowledge.problems:
+        print(problem)
+    counts: dict[str, int] = {}
+    for entry in knowledge.entries.values():
+        counts[entry.kind] = counts.get(entry.kind, 0) + 1
+    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "no entries"
+    print(f"{knowledge.root}: {summary}; {len(knowledge.errors)} errors, "
+          f"{len(knowledge.warnings)} warnings")
+    return 1 if knowledge.errors else 0
+
+
+def cmd_questions(args: argparse.Namespace) -> int:
+    storage = Storage(args.db)
+    rows = storage.unanswered(args.limit)
+    if not rows:
+        print("No unanswered questions.")
+    for row in rows:
+        print(f"{row['times']:>5}  {row['last'][:10]}  {row['question']}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="motcua", description=__doc__)
+    parser.add_argument("--knowledge", metavar="DIR",
+                        help="knowledge folder (default: MOTCUA_KNOWLEDGE or the bundled one)")
+    parser.add_argument("--db", metavar="FILE",
+                        help="SQLite file (default: MOTCUA_DB or data/motcua.db)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ask", help="answer one question, or a file of questions")
+    p.add_argument("question", nargs="*", help="the question")
+    p.add_argument("--json", action="store_true", help="print the JSON result")
+    p.add_argument("--batch", metavar="FILE",
+                   help="one question per line ('-' for stdin); prints one JSON per line")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("chat", help="chat with the bot in this terminal")
+    p.set_defaults(func=cmd_chat)
+
+    p = sub.add_parser("run", help="start the bot (terminal chat when no messenger token)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", help="check the knowledge base")
+    p.add_argument("dir", nargs="?", help="knowledge folder to check")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("questions", help="questions log")
+    qsub = p.add_subparsers(dest="which", required=True)
+    q = qsub.add_parser("unanswered", help="questions the bot could not answer, most frequent first")
+    q.add_argument("--limit", type=int, default=50)
+    q.set_defaults(func=cmd_questions)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=os.environ.get("MOTCUA_LOG_LEVEL", "WARNING"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    if getattr(args, "batch", None):
+        args.json = True
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,349 @@
+"""Match a citizen's question to knowledge entries.
+
+The flow for one question:
+
+1. ``Analyzer.analyze``: syllables (``bot.text``), typo and Telex repair against the
+   knowledge vocabulary, synonym rewriting (``synonyms.yaml``), aspect cues ("bao
+   nhiêu tiền", "giấy tờ gì") marked weak, stop words dropped.
+2. Features: folded syllables and adjacent syllable pairs (bigrams), since Vietnamese
+   words are mostly two syllables. Each feature weighs its inverse document frequency.
+3. Candidates come from an inverted index, rarest feature first, so cost grows with
+   the few entries that share rare words, not with the size of the knowledge base.
+4. Score in [0, 1]: how much of the question the entry explains, blended with how
+   much of the entry's best name the question contains. A syllable typed with
+   diacritics that differ from the entry's counts less than an exact one.
+5. One calibrated threshold pair decides: answer, suggest the top 3, or unknown.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from bot.knowledge import Entry, Knowledge
+from bot.text import strip_marks, telex_candidates, tokens
+
+# Calibrated on tests/data/eval.tsv (see bench/accuracy.py); one place to change them.
+ANSWER_AT = 0.60
+SUGGEST_AT = 0.38
+MARGIN = 0.06
+MAX_HITS = 5
+
+WEAK = 0.25  # weight factor of aspect cue words ("giấy tờ", "bao nhiêu tiền")
+MISMARKED = 0.6  # credit for a syllable whose diacritics differ from the entry's
+CORRECTED = 0.75  # credit for a syllable repaired from a typo
+UNKNOWN = 0.7  # weight of an unknown syllable, as a share of the rarest feature's
+OFF_TOPIC = 2.5  # weight of an off-topic word, as a share of the rarest feature's
+CANDIDATES = 400  # bound on entries scored in full for one question
+
+# Aspect cues on folded, synonym-rewritten text. Longer cues are marked first, so
+# "bao nhiêu ngày" is time and its "bao nhiêu" is not read again as a fee.
+ASPECTS: dict[str, tuple[str, ...]] = {
+    "time": ("bao lau", "may ngay", "bao nhieu ngay", "thoi gian", "thoi han",
+             "khi nao co", "bao gio co", "lau khong", "bao nhieu lau", "may tuan",
+             "may thang", "bao nhieu thang", "khi nao lay", "bao gio lay",
+             "ngay nao lay", "may hom", "lau qua", "nhanh nhat"),
+    "fee": ("bao nhieu tien", "le phi", "tien le phi", "ton bao nhieu", "mat bao nhieu",
+            "het bao nhieu", "ton tien", "mat tien", "mien phi", "tien",
+            "gia bao nhieu", "phai dong", "nop tien"),
+    "documents": ("giay to", "ho so gom", "ho so can", "ho so gi", "can ho so", "can gi",
+                  "can nhung gi", "mang theo", "chuan bi",
+                  "mang gi", "thanh phan", "can giay", "giay gi", "nop gi", "to khai",
+                  "can mang", "gom nhung gi", "gom gi"),
+    "online": ("truc tuyen", "tai nha", "o nha", "khong can den", "khong phai den",
+               "khong can len", "tu nha"),
+    "place": ("o dau", "cho nao", "noi nao", "dia chi", "co quan nao", "nop o",
+              "lam o", "den dau", "nop dau", "lam dau", "ai giai quyet", "ai cap",
+              "len dau", "ra dau", "dau lam"),
+    "legal": ("can cu", "luat nao", "nghi dinh", "thong tu", "van ban nao",
+              "quy dinh nao", "theo luat", "phap ly", "dieu may"),
+}
+_CUES = sorted(((tuple(cue.split()), aspect) for aspect, cues in ASPECTS.items()
+                for cue in cues), key=lambda item: -len(item[0]))
+
+
+@dataclass
+class Tok:
+    exact: str
+    plain: str
+    stop: bool = False
+    weak: bool = False
+    marked: bool = False  # typed with diacritics by the user (counts for preference)
+    credit: float = 1.0
+
+
+@dataclass
+class Hit:
+    entry: Entry
+    score: float
+
+
+@dataclass
+class Match:
+    question: str
+    status: str  # "answer", "suggest" or "unknown"
+    aspect: str | None
+    hits: list[Hit] = field(default_factory=list)
+    reason: str = ""
+
+    @property
+    def best(self) -> Entry | None:
+        return self.hits[0].entry if self.hits else None
+
+
+class Analyzer:
+    """Turns text into tokens with synonyms applied and stop words marked."""
+
+    def __init__(self, knowledge: Knowledge):
+        self.variants: dict[tuple[str, ...], list[tuple[tuple[str, ...], list[str]]]] = {}
+        self.longest = 1
+        for group in knowledge.synonyms:
+            canonical = [t.exact for t in tokens(group[0])]
+            for variant in group:
+                toks = tokens(variant)
+                key = tuple(t.plain for t in toks)
+                if not key:
+                    continue
+                exacts = tuple(t.exact for t in toks)
+                self.variants.setdefault(key, []).append((exacts, canonical))
+                self.longest = max(self.longest, len(key))
+        self.stop_plain: set[str] = set()
+        self.stop_exact: set[str] = set()
+        for phrase in knowledge.stopwords:
+            for t in tokens(phrase):
+                self.stop_plain.add(t.plain)
+                self.stop_exact.add(t.exact)
+        self.off_topic = [tuple(tokens(p)) for p in knowledge.off_topic]
+        self.known: set[str] = set(self.stop_plain)
+        for key in self.variants:
+            self.known.update(key)
+        for cue, _ in _CUES:
+            self.known.update(cue)
+
+    def _rewrite(self, toks: list[Tok]) -> list[Tok]:
+        """Replace synonym variants by their preferred form, longest first."""
+        out: list[Tok] = []
+        i = 0
+        while i < len(toks):
+            for size in range(min(self.longest, len(toks) - i), 0, -1):
+                window = toks[i:i + size]
+                options = self.variants.get(tuple(t.plain for t in window))
+                if not options:
+                    continue
+                canonical = next((canon for exacts, canon in options
+                                  if all(not t.marked or t.exact == e or e == t.plain
+                                         for t, e in zip(window, exacts))), None)
+                if canonical is None:
+                    continue
+                credit = min(t.credit for t in window)
+                marked = any(t.marked for t in window)
+                out.extend(Tok(e, strip_marks(e), marked=marked, credit=credit)
+                           for e in canonical)
+                i += size
+                break
+            else:
+                out.append(toks[i])
+                i += 1
+        return out
+
+    def _mark(self, toks: list[Tok]) -> tuple[list[Tok], str | None]:
+        aspect = None
+        plains = [t.plain for t in toks]
+        found: list[tuple[int, str]] = []
+        for cue, name in _CUES:
+            n = len(cue)
+            for i in range(len(plains) - n + 1):
+                if tuple(plains[i:i + n]) == cue and not any(t.weak for t in toks[i:i + n]):
+                    for t in toks[i:i + n]:
+                        t.weak = True
+                    found.append((i, name))
+        if found:  # the cue the citizen wrote first is what they ask about
+            aspect = min(found)[1]
+        for t in toks:
+            if t.plain in self.stop_plain and (not t.marked or t.exact in self.stop_exact
+                                               or t.exact == t.plain):
+                t.stop = True
+        return toks, aspect
+
+    def analyze(self, text: str, repair=None) -> tuple[list[Tok], str | None]:
+        toks = [Tok(t.exact, t.plain, marked=t.marked) for t in tokens(text)]
+        if repair is not None:
+            toks = repair(toks)
+        return self._mark(self._rewrite(toks))
+
+    def off_topic_hits(self, toks: list[Tok], vocabulary: set[str]) -> set[int]:
+        """Positions of off-topic words. A one-syllable word that, without its
+        diacritics, is also a knowledge word only counts when typed with its marks."""
+        hits: set[int] = set()
+        for phrase in self.off_topic:
+            n = len(phrase)
+            for i in range(len(toks) - n + 1):
+                window = toks[i:i + n]
+                if any(t.plain != p.plain for t, p in zip(window, phrase)):
+                    continue
+                exact = all(t.exact == p.exact for t, p in zip(window, phrase))
+                ambiguous = n == 1 and (phrase[0].plain in vocabulary
+                                        or phrase[0].plain in self.stop_plain)
+                if exact or not ambiguous and not any(t.marked for t in window):
+                    hits.update(range(i, i + n))
+        return hits
+
+
+def _features(toks: list[Tok]) -> dict[str, tuple[float, float, tuple[str, ...]]]:
+    """feature -> (weight factor, credit, exact forms) for unigrams and bigrams."""
+    content = [t for t in toks if not t.stop]
+    feats: dict[str, tuple[float, float, tuple[str, ...]]] = {}
+
+    def put(key: str, factor: float, credit: float, exact: tuple[str, ...]) -> None:
+        old = feats.get(key)
+        if old is None or factor > old[0]:
+            feats[key] = (factor, credit, exact)
+
+    for t in content:
+        put(t.plain, WEAK if t.weak else 1.0, t.credit, (t.exact,))
+    for a, b in zip(content, content[1:]):
+        factor = WEAK if (a.weak or b.weak) else 1.0
+        put(f"{a.plain}_{b.plain}", factor, min(a.credit, b.credit), (a.exact, b.exact))
+    return feats
+
+
+@dataclass
+class _Doc:
+    entry: Entry
+    exact: dict[str, set[tuple[str, ...]]]  # feature -> exact forms seen in the entry
+    factor: dict[str, float]  # feature -> best weight factor in the entry
+    texts: list[dict[str, float]]  # per text: feature -> weight factor
+    totals: list[float] = field(default_factory=list)
+
+
+class Matcher:
+    def __init__(self, knowledge: Knowledge):
+        self.knowledge = knowledge
+        self.analyzer = Analyzer(knowledge)
+        self.docs: list[_Doc] = []
+        self.postings: dict[str, list[int]] = {}
+        for entry in knowledge.entries.values():
+            self._add(entry)
+        n = max(len(self.docs), 1)
+        self.idf = {f: math.log(1 + n / len(p)) for f, p in self.postings.items()}
+        self.max_idf = math.log(1 + n)
+        for doc in self.docs:
+            doc.totals = [sum(self.idf[f] * k for f, k in text.items()) or 1.0
+                          for text in doc.texts]
+        self.vocabulary = {f for f in self.postings if "_" not in f}
+        self.known = self.vocabulary | self.analyzer.known
+        self._vocab_list = sorted(self.vocabulary)
+
+    def _add(self, entry: Entry) -> None:
+        doc = _Doc(entry, {}, {}, [])
+        for text in entry.texts:
+            toks, _ = self.analyzer.analyze(text)
+            feats = _features(toks)
+            if not feats:
+                continue
+            doc.texts.append({f: k for f, (k, _, _) in feats.items()})
+            for f, (k, _, exact) in feats.items():
+                doc.exact.setdefault(f, set()).add(exact)
+                doc.factor[f] = max(doc.factor.get(f, 0.0), k)
+        index = len(self.docs)
+        self.docs.append(doc)
+        for f in doc.factor:
+            self.postings.setdefault(f, []).append(index)
+
+    # --- query side -----------------------------------------------------------
+
+    def _repair(self, toks: list[Tok]) -> list[Tok]:
+        """Fix Telex/VNI leftovers, run-together syllables and one-letter typos."""
+        out: list[Tok] = []
+        for t in toks:
+            if t.plain in self.known or t.plain.isdigit() or len(t.plain) < 3:
+                out.append(t)
+                continue
+            fixed = next((c for c in telex_candidates(t.plain) if c in self.known), None)
+            if fixed:
+                out.append(Tok(fixed, fixed, credit=t.credit))
+                continue
+            split = self._split(t.plain)
+            if split:
+                out.extend(Tok(s, s, credit=CORRECTED) for s in split)
+                continue
+            near = self._nearest(t.plain)
+            out.append(Tok(near, near, credit=CORRECTED) if near else t)
+        return out
+
+    def _split(self, plain: str) -> list[str] | None:
+        for i in range(2, len(plain) - 1):
+            a, b = plain[:i], plain[i:]
+            if a in self.vocabulary and b in self.vocabulary and f"{a}_{b}" in self.idf:
+                return [a, b]
+        return None
+
+    def _nearest(self, plain: str) -> str | None:
+        if len(plain) < 5 or not self._vocab_list:
+            return None
+        edits = 1 if len(plain) < 8 else 2
+        found = process.extractOne(plain, self._vocab_list, scorer=Levenshtein.distance,
+                                   score_cutoff=edits)
+        return found[0] if found else None
+
+    def match(self, question: str) -> Match:
+        toks, aspect = self.analyzer.analyze(question, repair=self._repair)
+        off = self.analyzer.off_topic_hits(toks, self.vocabulary)
+        feats = _features([t for i, t in enumerate(toks) if i not in off])
+        if not feats:
+            reason = "off_topic" if off else "empty"
+            return Match(question, "unknown", aspect, [], reason)
+        weights: dict[str, float] = {}
+        for f, (k, _, _) in feats.items():
+            if f in self.idf:
+                weights[f] = self.idf[f] * k
+            elif "_" not in f:
+                weights[f] = self.max_idf * UNKNOWN * k
+        total = sum(weights.values()) + len(off) * self.max_idf * OFF_TOPIC
+        known = sorted((f for f in feats if f in self.postings),
+                       key=lambda f: len(self.postings[f]))
+        candidates: set[int] = set()
+        for f in known:
+            if len(candidates) >= CANDIDATES:
+                break
+            candidates.update(self.postings[f])
+        hits = [Hit(self.docs[i].entry, self._score(self.docs[i], feats, weights, total))
+                for i in candidates]
+        hits.sort(key=lambda h: (-h.score, h.entry.id))
+        hits = [h for h in hits[:MAX_HITS] if h.score > 0]
+        status = decide(hits)
+        if status == "answer" and hits[0].entry.kind != "procedure":
+            aspect = None  # only procedures have parts to lead with
+        return Match(question, status, aspect, hits, "off_topic" if off else "")
+
+    def _score(self, doc: _Doc, feats, weights: dict[str, float], total: float) -> float:
+        matched: dict[str, float] = {}
+        for f, (k, credit, exact) in feats.items():
+            forms = doc.exact.get(f)
+            if forms is None:
+                continue
+            typed = [e for e, t in zip(exact, f.split("_")) if e != t]
+            if typed and exact not in forms:
+                credit *= MISMARKED
+            matched[f] = credit
+        if not matched:
+            return 0.0
+        q_cov = sum(weights[f] * c for f, c in matched.items()) / total if total else 0.0
+        t_cov = 0.0
+        for text, text_total in zip(doc.texts, doc.totals):
+            got = sum(self.idf[f] * text[f] * c for f, c in matched.items() if f in text)
+            t_cov = max(t_cov, got / text_total)
+        return round(0.6 * q_cov + 0.4 * t_cov, 4)
+
+
+def decide(hits: list[Hit]) -> str:
+    if not hits or hits[0].score < SUGGEST_AT:
+        return "unknown"
+    second = hits[1].score if len(hits) > 1 else 0.0
+    if hits[0].score >= ANSWER_AT and hits[0].score - second >= MARGIN:
+        return "answer"
+    return "suggest"
+

@@ -1,0 +1,188 @@
+"""Answer cards: how an entry, or one part of it, reads on a phone screen."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from bot.knowledge import Entry, Knowledge
+from handlers.types import Option, Reply
+
+ASPECT_LABELS = {
+    "documents": "Hồ sơ cần gì",
+    "fee": "Lệ phí",
+    "time": "Thời hạn",
+    "place": "Nộp ở đâu",
+    "online": "Nộp trực tuyến",
+    "legal": "Căn cứ pháp lý",
+}
+ASPECT_TITLES = {
+    "documents": "Hồ sơ cần chuẩn bị",
+    "fee": "Phí, lệ phí",
+    "time": "Thời hạn giải quyết",
+    "place": "Nơi nộp và cách nộp",
+    "online": "Nộp trực tuyến",
+    "legal": "Căn cứ pháp lý",
+}
+KIND_ICONS = {"procedure": "📄", "contact": "🏢", "guide": "🧭", "feedback_channel": "📣",
+              "faq": "💬"}
+MENU = Option("☰ Menu", "m")
+
+
+def bullets(items: list[str]) -> str:
+    return "\n".join(f"• {item}" for item in items)
+
+
+def numbered(items: list[str]) -> str:
+    return "\n".join(f"{n}. {item}" for n, item in enumerate(items, 1))
+
+
+def _updated(entry: Entry) -> str:
+    value = entry.get("updated")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value) if value else ""
+
+
+def _online_text(entry: Entry) -> str:
+    online = entry.get("online") or {}
+    if not online.get("available"):
+        text = "Chưa nộp trực tuyến được, bạn cần đến nộp trực tiếp."
+    else:
+        level = online.get("level")
+        text = "Nộp trực tuyến được"
+        if level == "toàn trình":
+            text += " toàn trình (làm hết trên mạng, nhận kết quả qua mạng hoặc bưu điện)."
+        elif level == "một phần":
+            text += " một phần (có bước vẫn phải đến nơi làm thủ tục)."
+        else:
+            text += "."
+    if online.get("note"):
+        text += f"\n{online['note']}"
+    return text
+
+
+def _online_url(entry: Entry) -> str:
+    online = entry.get("online") or {}
+    return online.get("url", "") if online.get("available") else ""
+
+
+def aspect_body(entry: Entry, aspect: str) -> str:
+    if aspect == "documents":
+        return bullets(entry.get("documents", []))
+    if aspect == "fee":
+        return entry.get("fee", "")
+    if aspect == "time":
+        return entry.get("processing_time", "")
+    if aspect == "place":
+        return entry.get("submit", "")
+    if aspect == "online":
+        return _online_text(entry)
+    if aspect == "legal":
+        return bullets(entry.get("legal_basis", []))
+    return ""
+
+
+def _footer(entry: Entry) -> str:
+    updated = _updated(entry)
+    return f"Cập nhật: {updated}. Thông tin để tham khảo; quy định của nơi nộp là căn cứ cuối cùng." \
+        if updated else ""
+
+
+def procedure_options(entry: Entry, skip: str | None = None) -> list[Option]:
+    options = [Option(label, f"e:{entry.id}:{aspect}")
+               for aspect, label in ASPECT_LABELS.items() if aspect != skip]
+    url = _online_url(entry)
+    if url:
+        options.append(Option("🌐 Mở trang nộp trực tuyến", url=url))
+    options.append(MENU)
+    return options
+
+
+def _link_options(knowledge: Knowledge, entry: Entry) -> list[Option]:
+    options = []
+    for target in entry.links():
+        other = knowledge.entries.get(target)
+        if other is not None and len(options) < 3:
+            options.append(Option(f"{KIND_ICONS[other.kind]} {other.title}", f"e:{other.id}"))
+    return options
+
+
+def procedure_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) -> Reply:
+    title = f"{KIND_ICONS['procedure']} {entry.title}"
+    if aspect in ASPECT_LABELS:
+        lines = [title, f"{ASPECT_TITLES[aspect]}:", aspect_body(entry, aspect)]
+        if aspect != "time":
+            lines.append(f"⏱ Thời hạn: {entry.get('processing_time')}")
+        if aspect == "legal" and entry.get("sources"):
+            lines.append("Nguồn: " + "; ".join(entry.get("sources")[:2]))
+        return Reply("\n\n".join(lines), procedure_options(entry, skip=aspect))
+    head = [title, f"Lĩnh vực: {entry.get('field')} · Cơ quan: {entry.get('agency')}"]
+    parts = ["\n".join(head)]
+    if entry.get("summary"):
+        parts.append(entry.get("summary"))
+    if entry.get("who"):
+        parts.append(entry.get("who"))
+    parts.append("\n".join([
+        f"⏱ Thời hạn: {entry.get('processing_time')}",
+        f"💰 Lệ phí: {entry.get('fee')}",
+        f"📍 Nộp ở đâu: {entry.get('submit')}",
+        f"🌐 {_online_text(entry)}",
+    ]))
+    if entry.get("notes"):
+        parts.append(f"Lưu ý: {entry.get('notes')}")
+    footer = _footer(entry)
+    if footer:
+        parts.append(footer)
+    return Reply("\n\n".join(parts), procedure_options(entry))
+
+
+def contact_lines(entry: Entry, hotline: str) -> list[str]:
+    lines = []
+    for key, label in (("address", "📍 Địa chỉ"), ("hours", "🕒 Giờ làm việc"),
+                       ("email", "✉️ Email"), ("url", "🌐 Trang web")):
+        if entry.get(key):
+            lines.append(f"{label}: {entry.get(key)}")
+    phones = entry.get("phones", [])
+    if phones:
+        lines.append("☎️ Điện thoại: " + ", ".join(phones))
+    has_placeholder = any(k in entry.data and not entry.get(k)
+                          for k in ("address", "hours", "phones"))
+    if has_placeholder:
+        lines.append(f"Địa chỉ, giờ làm việc và số điện thoại cụ thể chưa được cập nhật "
+                     f"trong bot. Bạn có thể gọi tổng đài {hotline} để được hướng dẫn.")
+    return lines
+
+
+def entry_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) -> Reply:
+    """The reply for one entry; for a procedure, led by ``aspect`` when asked."""
+    if entry.kind == "procedure":
+        return procedure_card(knowledge, entry, aspect)
+    hotline = str(knowledge.office.get("hotline") or "18001096")
+    parts = [f"{KIND_ICONS[entry.kind]} {entry.title}"]
+    body = entry.get("answer") or entry.get("summary")
+    if body:
+        parts.append(body)
+    if entry.get("steps"):
+        parts.append(numbered(entry.get("steps")))
+    if entry.kind == "contact":
+        lines = contact_lines(entry, hotline)
+        if lines:
+            parts.append("\n".join(lines))
+    if entry.kind == "feedback_channel":
+        extra = []
+        if entry.get("phones"):
+            extra.append("☎️ " + ", ".join(entry.get("phones")))
+        if entry.get("deadline"):
+            extra.append(f"⏱ {entry.get('deadline')}")
+        if extra:
+            parts.append("\n".join(extra))
+    if entry.get("notes"):
+        parts.append(f"Lưu ý: {entry.get('notes')}")
+    options: list[Option] = []
+    if entry.kind == "feedback_channel" and entry.get("starts_feedback"):
+        options.append(Option("✍️ Gửi phản ánh qua bot", "fb"))
+    if entry.get("url"):
+        options.append(Option("🌐 Mở trang", url=entry.get("url")))
+    options.extend(_link_options(knowledge, entry))
+    options.append(MENU)
+    return Reply("\n\n".join(parts), options)

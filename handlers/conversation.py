@@ -1,0 +1,232 @@
+"""The conversation: one message in, replies out, the same on every channel.
+
+``Conversation.handle`` reads like the dialogue it serves:
+
+- something that is not text (sticker, photo…) gets a short, polite note;
+- a bare number picks one of the options offered last (for channels without buttons);
+- a command (/start, /menu, /phananh…) or a button press does what it names;
+- a citizen in the middle of a feedback goes on with it;
+- a greeting gets a greeting; anything else is a question for the matcher.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from bot.knowledge import KINDS, Knowledge
+from bot.matcher import Match, Matcher
+from bot.storage import Storage
+from bot.text import fold
+from handlers import feedback
+from handlers.cards import ASPECT_LABELS, KIND_ICONS, MENU, entry_card
+from handlers.types import Message, Option, Reply
+
+log = logging.getLogger(__name__)
+
+GREETINGS = {"chao", "xin chao", "hi", "hello", "helo", "alo", "hey", "chao ban", "chao bot",
+             "chao ad", "chao admin", "chao anh", "chao chi", "chao em", "bat dau", "start"}
+THANKS = {"cam on", "cam on ban", "cam on nhieu", "cam on nhe", "cam on a", "thanks",
+          "thank", "thank you", "tks", "ok", "oke", "okay", "ok cam on", "vang", "da"}
+KIND_MENU = {
+    "guide": "🧭 Hướng dẫn dịch vụ công trực tuyến",
+    "contact": "🏢 Nơi tiếp nhận hồ sơ",
+    "feedback_channel": "📣 Phản ánh, kiến nghị, khiếu nại",
+    "faq": "💬 Câu hỏi thường gặp",
+}
+NOT_TEXT = {
+    "sticker": "Cảm ơn bạn 😊 Mình chỉ đọc được tin nhắn chữ. Bạn cứ gõ câu hỏi, "
+               "ví dụ: “làm giấy khai sinh cần gì”.",
+    "photo": "Mình chưa đọc được ảnh. Bạn gõ câu hỏi bằng chữ giúp mình nhé. "
+             "Nếu muốn gửi phản ánh kèm ảnh, hãy mô tả bằng chữ qua /phananh.",
+    "voice": "Mình chưa nghe được tin nhắn thoại. Bạn gõ câu hỏi bằng chữ giúp mình nhé.",
+    "location": "Cảm ơn bạn. Mình chưa dùng được vị trí; bạn gõ tên xã/phường hoặc "
+                "câu hỏi của mình nhé.",
+    "document": "Mình chưa mở được tệp đính kèm. Bạn gõ câu hỏi bằng chữ giúp mình nhé.",
+}
+SORRY = ("Xin lỗi, bot vừa gặp trục trặc khi xử lý tin nhắn. Bạn thử gửi lại sau ít phút, "
+         "hoặc gõ /menu để bắt đầu lại.")
+MAX_CHARS = 4000
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")[:40]
+
+
+class Conversation:
+    def __init__(self, knowledge: Knowledge, storage: Storage, matcher: Matcher | None = None):
+        self.knowledge = knowledge
+        self.storage = storage
+        self.matcher = matcher or Matcher(knowledge)
+
+    # --- entry point --------------------------------------------------------------
+
+    def handle(self, msg: Message) -> list[Reply]:
+        try:
+            state = self.storage.get_state(msg.channel, msg.user_id)
+            replies = self._dispatch(msg, state)
+        except Exception:  # one bad message must never stop the bot
+            log.exception("handler failed on a %s message", msg.kind)
+            return [Reply(SORRY, [MENU])]
+        try:
+            state["options"] = [o.data for o in replies[-1].options if o.data] if replies else []
+            self.storage.set_state(msg.channel, msg.user_id, state)
+        except Exception:
+            log.exception("could not save conversation state")
+        return replies
+
+    def _dispatch(self, msg: Message, state: dict[str, Any]) -> list[Reply]:
+        if msg.kind not in ("text", "button"):
+            return [Reply(NOT_TEXT.get(msg.kind, NOT_TEXT["document"]), [MENU])]
+        if msg.data:
+            return self.press(msg, msg.data, state)
+        text = (msg.text or "").strip()
+        if not text:
+            return [Reply("Bạn gõ câu hỏi giúp mình nhé, ví dụ: “đăng ký tạm trú cần gì”.",
+                          [MENU])]
+        if len(text) > MAX_CHARS:
+            text = text[:MAX_CHARS]
+        picked = self._picked(text, state)
+        if picked:
+            return self.press(msg, picked, state)
+        if text.startswith("/"):
+            return self.command(msg, text, state)
+        if state.get("flow") == "feedback":
+            return feedback.step(self, msg, text, state)
+        plain = fold(text)
+        if plain in GREETINGS:
+            return [self.welcome()]
+        if plain in THANKS:
+            return [Reply("Dạ, rất vui được giúp bạn. Cần gì bạn cứ hỏi tiếp nhé!", [MENU])]
+        return self.answer(msg, text)
+
+    @staticmethod
+    def _picked(text: str, state: dict[str, Any]) -> str | None:
+        """A bare number picks an option of the last reply."""
+        options = state.get("options") or []
+        if text.isdigit() and 1 <= int(text) <= len(options):
+            return options[int(text) - 1]
+        return None
+
+    # --- commands and buttons ------------------------------------------------------
+
+    def command(self, msg: Message, text: str, state: dict[str, Any]) -> list[Reply]:
+        name, _, arg = text[1:].partition(" ")
+        name = name.split("@")[0].lower()
+        if name in ("start", "help", "giupdo", "batdau"):
+            state.pop("flow", None)
+            return [self.welcome()]
+        if name == "menu":
+            state.pop("flow", None)
+            return [self.menu()]
+        if name in ("phananh", "gopy"):
+            return feedback.start(self, msg, state)
+        if name == "huy":
+            if state.pop("flow", None):
+                return [Reply("Đã hủy. Bạn có thể hỏi tiếp hoặc mở menu.", [MENU])]
+            return [Reply("Không có việc gì đang làm dở để hủy.", [MENU])]
+        if name in ("tracuu", "xoadulieu"):
+            return feedback.command(self, msg, name, arg.strip(), state)
+        return [Reply("Mình chưa hiểu lệnh này. Các lệnh dùng được: /menu, /phananh, "
+                      "/tracuu, /huy, /help.", [MENU])]
+
+    def press(self, msg: Message, data: str, state: dict[str, Any]) -> list[Reply]:
+        parts = data.split(":")
+        if parts[0] == "m":
+            return [self.menu(parts[1:])]
+        if parts[0] == "e" and len(parts) >= 2:
+            entry = self.knowledge.entries.get(parts[1])
+            if entry is None:
+                return [Reply("Mục này không còn trong dữ liệu. Bạn mở lại menu nhé.", [MENU])]
+            aspect = parts[2] if len(parts) > 2 and parts[2] in ASPECT_LABELS else None
+            return [entry_card(self.knowledge, entry, aspect)]
+        if parts[0] == "fb":
+            return feedback.press(self, msg, parts[1:], state)
+        if parts[0] == "help":
+            return [self.welcome()]
+        return [Reply("Lựa chọn này đã cũ. Bạn mở lại menu nhé.", [MENU])]
+
+    # --- screens ---------------------------------------------------------------------
+
+    def office_name(self) -> str:
+        name = self.knowledge.office.get("name", "")
+        return "" if not name or name.upper().startswith("VÍ DỤ") else name
+
+    def welcome(self) -> Reply:
+        office = self.office_name()
+        who = f" của {office}" if office else ""
+        text = (f"Xin chào! Mình là trợ lý hỏi đáp thủ tục hành chính{who}.\n\n"
+                "Bạn cứ gõ câu hỏi như khi nhắn tin, có dấu hay không dấu đều được, ví dụ:\n"
+                "• làm giấy khai sinh cần gì\n• dang ky tam tru o dau\n"
+                "• đổi bằng lái hết bao nhiêu tiền\n\n"
+                "Lệnh: /menu xem danh mục · /phananh gửi phản ánh, kiến nghị · "
+                "/tracuu xem phản ánh đã gửi · /huy hủy việc đang làm.")
+        return Reply(text, self.menu().options)
+
+    def menu(self, path: list[str] | None = None) -> Reply:
+        path = path or []
+        if not path:
+            options = [Option("📄 Thủ tục theo lĩnh vực", "m:p")]
+            options += [Option(label, f"m:k:{kind}") for kind, label in KIND_MENU.items()]
+            options.append(Option("✍️ Gửi phản ánh, kiến nghị", "fb"))
+            return Reply("Bạn muốn tìm gì?", options)
+        if path[0] == "p":
+            fields = self.knowledge.fields()
+            return Reply("Chọn lĩnh vực:", [Option(f, f"m:f:{_slug(f)}") for f in fields]
+                         + [MENU])
+        if path[0] == "f" and len(path) > 1:
+            name = next((f for f in self.knowledge.fields() if _slug(f) == path[1]), None)
+            entries = [e for e in self.knowledge.entries.values()
+                       if e.kind == "procedure" and e.data.get("field") == name]
+            if entries:
+                return Reply(f"Thủ tục lĩnh vực {name}:",
+                             [Option(e.title, f"e:{e.id}") for e in entries]
+                             + [Option("↩ Lĩnh vực khác", "m:p"), MENU])
+        if path[0] == "k" and len(path) > 1 and path[1] in KINDS:
+            entries = [e for e in self.knowledge.entries.values() if e.kind == path[1]]
+            if entries:
+                label = KIND_MENU.get(path[1], "Danh mục")
+                return Reply(f"{label}:", [Option(f"{KIND_ICONS[e.kind]} {e.title}",
+                                                  f"e:{e.id}") for e in entries] + [MENU])
+        return Reply("Mục này không còn trong menu. Bạn chọn lại nhé:", self.menu().options)
+
+    # --- questions ---------------------------------------------------------------------
+
+    def answer(self, msg: Message, text: str) -> list[Reply]:
+        match = self.matcher.match(text)
+        best = match.hits[0] if match.hits else None
+        self.storage.log_question(msg.channel, text, match.status, match.aspect,
+                                  best.entry.id if best else None,
+                                  best.score if best else None)
+        return [reply_for(self, match)]
+
+    def unknown(self, match: Match | None = None) -> Reply:
+        hotline = self.knowledge.office.get("hotline") or "18001096"
+        if match is not None and match.reason == "off_topic":
+            lead = ("Mình chỉ hỗ trợ hỏi đáp thủ tục hành chính và tiếp nhận phản ánh, kiến nghị, "
+                    "nên chưa trả lời được câu này.")
+        else:
+            lead = ("Xin lỗi, mình chưa có thông tin cho câu hỏi này. Câu hỏi đã được ghi lại "
+                    "để cán bộ bổ sung.")
+        lines = [lead, "", "Bạn có thể:", "• Xem danh mục thủ tục: /menu",
+                 f"• Gọi tổng đài Cổng Dịch vụ công quốc gia: {hotline}"]
+        phones = [p for p in self.knowledge.office.get("phones", [])
+                  if not p.upper().startswith("VÍ DỤ")]
+        if phones:
+            lines.append(f"• Gọi {self.office_name() or 'văn phòng'}: {', '.join(phones)}")
+        lines.append("• Gửi phản ánh, kiến nghị: /phananh")
+        return Reply("\n".join(lines), [MENU, Option("✍️ Gửi phản ánh", "fb")])
+
+
+def reply_for(conv: Conversation, match: Match) -> Reply:
+    """What the bot says for a match: the card, a choice of three, or honest ignorance."""
+    if match.status == "answer":
+        return entry_card(conv.knowledge, match.hits[0].entry, match.aspect)
+    if match.status == "suggest":
+        suffix = f":{match.aspect}" if match.aspect else ""
+        options = [Option(f"{KIND_ICONS[h.entry.kind]} {h.entry.title}", f"e:{h.entry.id}"
+                          + (suffix if h.entry.kind == "procedure" else ""))
+                   for h in match.hits[:3]]
+        return Reply("Ý bạn là một trong các mục sau? Chọn một mục nhé:", options + [MENU])
+    return conv.unknown(match)

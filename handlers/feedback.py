@@ -1,0 +1,152 @@
+"""The citizen's side of feedback (phản ánh, kiến nghị): category, text, optional
+phone with consent, summary, confirm, then a ticket number only after the write is
+committed. State lives in SQLite, so a restart in the middle loses nothing."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from bot.storage import CATEGORIES, StorageError
+from bot.text import mask_personal
+from handlers.cards import MENU
+from handlers.types import Message, Option, Reply
+
+if TYPE_CHECKING:
+    from handlers.conversation import Conversation
+
+CANCEL_HINT = "Gõ /huy nếu muốn dừng."
+_PHONE = re.compile(r"^(?:\+?84|0)\d{9,10}$")
+STATUS_LABELS = {"new": "Mới tiếp nhận", "in_progress": "Đang xử lý",
+                 "answered": "Đã trả lời", "closed": "Đã đóng"}
+
+
+def _hotline(conv: Conversation) -> str:
+    return str(conv.knowledge.office.get("hotline") or "18001096")
+
+
+def start(conv: Conversation, msg: Message, state: dict[str, Any]) -> list[Reply]:
+    state["flow"] = "feedback"
+    state["fb"] = {"step": "category"}
+    options = [Option(label, f"fb:c:{key}") for key, label in CATEGORIES.items()]
+    return [Reply("Bạn muốn phản ánh, kiến nghị về việc gì? " + CANCEL_HINT, options)]
+
+
+def press(conv: Conversation, msg: Message, parts: list[str], state: dict[str, Any]
+          ) -> list[Reply]:
+    if not parts:
+        return start(conv, msg, state)
+    action, value = parts[0], (parts[1] if len(parts) > 1 else "")
+    if action == "del":
+        return _delete(conv, msg, value, state)
+    fb = state.get("fb") or {}
+    if state.get("flow") != "feedback":
+        return [Reply("Phiên gửi phản ánh này đã kết thúc. Gõ /phananh để gửi phản ánh mới.",
+                      [MENU])]
+    if action == "c" and value in CATEGORIES:
+        fb.update(step="text", category=value)
+        state["fb"] = fb
+        return [Reply(f"Bạn đã chọn: {CATEGORIES[value]}.\n\nHãy mô tả nội dung: việc gì, ở "
+                      "đâu, khi nào, thủ tục nào (nếu có). " + CANCEL_HINT)]
+    if action == "p":
+        if value == "yes":
+            fb["step"] = "phone"
+            return [Reply("Bạn gõ số điện thoại để cán bộ liên hệ (chỉ dùng để trả lời phản "
+                          "ánh này, bạn có thể xóa bất cứ lúc nào bằng /xoadulieu).")]
+        fb.pop("phone", None)
+        return [_summary(fb)]
+    if action == "send" and fb.get("step") == "confirm":
+        return _save(conv, msg, fb, state)
+    if action == "edit":
+        fb["step"] = "text"
+        return [Reply("Bạn gõ lại nội dung phản ánh nhé. " + CANCEL_HINT)]
+    return [Reply("Lựa chọn này đã cũ. Gõ /phananh để bắt đầu lại.", [MENU])]
+
+
+def step(conv: Conversation, msg: Message, text: str, state: dict[str, Any]) -> list[Reply]:
+    fb = state.setdefault("fb", {"step": "category"})
+    if fb.get("step") == "text":
+        if len(text) < 10:
+            return [Reply("Nội dung hơi ngắn. Bạn mô tả rõ hơn một chút giúp mình nhé. "
+                          + CANCEL_HINT)]
+        fb.update(text=text[:3000], step="consent")
+        return [Reply("Bạn có muốn để lại số điện thoại để cán bộ liên hệ không? "
+                      "Không bắt buộc.", [Option("Có, để lại số", "fb:p:yes"),
+                                           Option("Không để lại", "fb:p:no")])]
+    if fb.get("step") == "phone":
+        phone = re.sub(r"[\s.\-]", "", text)
+        if not _PHONE.match(phone):
+            return [Reply("Số điện thoại chưa đúng (ví dụ 0912345678). Bạn gõ lại, hoặc "
+                          "chọn không để lại số.", [Option("Không để lại", "fb:p:no")])]
+        fb["phone"] = phone
+        return [_summary(fb)]
+    if fb.get("step") == "confirm":
+        return [_summary(fb)]
+    return start(conv, msg, state)
+
+
+def _summary(fb: dict[str, Any]) -> Reply:
+    fb["step"] = "confirm"
+    lines = ["Bạn kiểm tra lại trước khi gửi:", f"• Loại: {CATEGORIES[fb['category']]}",
+             f"• Nội dung: {fb['text']}"]
+    if fb.get("phone"):
+        lines.append(f"• Số điện thoại: {fb['phone']}")
+    return Reply("\n".join(lines), [Option("✅ Gửi", "fb:send"),
+                                    Option("✏️ Sửa nội dung", "fb:edit")])
+
+
+def _save(conv: Conversation, msg: Message, fb: dict[str, Any], state: dict[str, Any]
+          ) -> list[Reply]:
+    try:
+        ticket = conv.storage.add_feedback(msg.channel, msg.user_id, fb["category"],
+                                           fb["text"], fb.get("phone"))
+    except StorageError:
+        return [Reply("Xin lỗi, hệ thống chưa lưu được phản ánh của bạn nên chưa thể xác "
+                      "nhận. Bạn bấm Gửi lại sau ít phút, hoặc gọi tổng đài "
+                      f"{_hotline(conv)}.", [Option("✅ Gửi lại", "fb:send")])]
+    state.pop("flow", None)
+    state.pop("fb", None)
+    days = conv.knowledge.office.get("feedback_deadline_days") or 10
+    return [Reply(f"Đã tiếp nhận phản ánh của bạn. Mã phản ánh: {ticket}\n\n"
+                  f"Cán bộ sẽ xem xét và trả lời trong khoảng {days} ngày làm việc; câu trả "
+                  f"lời sẽ gửi về đây. Xem tình trạng: /tracuu {ticket}", [MENU])]
+
+
+def command(conv: Conversation, msg: Message, name: str, arg: str, state: dict[str, Any]
+            ) -> list[Reply]:
+    if name == "xoadulieu":
+        return [Reply("Bạn muốn xóa số điện thoại và liên kết giữa tài khoản chat này với các "
+                      "phản ánh đã gửi? Nội dung phản ánh được giữ lại ẩn danh để thống kê. "
+                      "Sau khi xóa, bạn sẽ không tra cứu được các phản ánh cũ.",
+                      [Option("🗑 Xóa dữ liệu của tôi", "fb:del:yes"),
+                       Option("Không xóa", "fb:del:no")])]
+    ticket = arg.upper().strip()
+    if not ticket:
+        mine = conv.storage.feedback_of(msg.channel, msg.user_id)
+        if not mine:
+            return [Reply("Bạn chưa gửi phản ánh nào từ tài khoản này. Gửi mới: /phananh",
+                          [MENU])]
+        lines = ["Phản ánh bạn đã gửi:"] + [
+            f"• {row['ticket']} — {STATUS_LABELS.get(row['status'], row['status'])}"
+            for row in mine[:10]]
+        lines.append("Xem chi tiết: /tracuu <mã phản ánh>")
+        return [Reply("\n".join(lines), [MENU])]
+    row = conv.storage.get_feedback(ticket)
+    if row is None or row["channel"] != msg.channel or row["user_id"] != msg.user_id:
+        return [Reply(f"Không tìm thấy phản ánh {mask_personal(ticket)[:40]} trong các phản ánh "
+                      "bạn đã gửi từ tài khoản này. Bạn kiểm tra lại mã nhé.", [MENU])]
+    lines = [f"Phản ánh {row['ticket']}", f"Tình trạng: {STATUS_LABELS.get(row['status'])}",
+             f"Nội dung: {row['text']}"]
+    if row.get("answer"):
+        lines.append(f"Trả lời của cán bộ: {row['answer']}")
+    return [Reply("\n".join(lines), [MENU])]
+
+
+def _delete(conv: Conversation, msg: Message, value: str, state: dict[str, Any]
+            ) -> list[Reply]:
+    if value != "yes":
+        return [Reply("Đã giữ nguyên dữ liệu của bạn.", [MENU])]
+    count = conv.storage.forget_user(msg.channel, msg.user_id)
+    state.clear()
+    return [Reply(f"Đã xóa số điện thoại và liên kết tài khoản với {count} phản ánh. "
+                  "Nội dung phản ánh được giữ ẩn danh để thống kê.", [MENU])]

@@ -1,0 +1,53 @@
+"""What a handler receives and returns: channel-neutral messages and replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice under a reply: a button where the channel has them, a number elsewhere.
+
+    ``data`` is what comes back when it is picked (at most 64 bytes, stable across
+    restarts); ``url`` makes it a link instead.
+    """
+
+    label: str
+    data: str = ""
+    url: str = ""
+
+
+@dataclass
+class Reply:
+    text: str
+    options: list[Option] = field(default_factory=list)
+
+    def as_text(self) -> str:
+        """The reply for a channel without buttons: choices numbered, links spelled out.
+
+        Only options with ``data`` are numbered, in order, so that a bare number typed
+        back picks the same option (see ``Conversation._picked``).
+        """
+        lines = [self.text]
+        choices = [o for o in self.options if o.data]
+        links = [o for o in self.options if o.url and not o.data]
+        if choices:
+            lines.append("")
+            lines += [f"{n}. {o.label}" for n, o in enumerate(choices, 1)]
+            lines.append(f"(Gõ số từ 1 đến {len(choices)} để chọn)")
+        if links:
+            lines.append("")
+            lines += [f"{o.label}: {o.url}" for o in links]
+        return "\n".join(lines)
+
+
+@dataclass
+class Message:
+    """One thing a user did: typed text, pressed a button, or sent something else."""
+
+    channel: str
+    user_id: str
+    text: str = ""
+    data: str = ""  # the Option.data of a pressed button
+    kind: str = "text"  # text, button, sticker, photo, voice, location, document, other

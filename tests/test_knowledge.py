@@ -1,0 +1,151 @@
+"""motcua validate: every kind of problem is reported as file:line: field: message."""
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bot import knowledge as kb
+from bot.cli import main
+
+OFFICE = 'name: "Trung tâm Phục vụ hành chính công phường Mẫu"\nhotline: "18001096"\n'
+GOOD = """\
+entries:
+  - id: mau-thu-tuc
+    kind: procedure
+    title: Thủ tục mẫu
+    field: Hộ tịch
+    aliases: [thủ tục thử]
+    agency: UBND cấp xã
+    level: cấp xã
+    documents: [Tờ khai]
+    processing_time: 1 ngày làm việc
+    fee: Miễn phí
+    submit: Trung tâm Phục vụ hành chính công cấp xã
+    online: {available: true, level: một phần}
+    legal_basis: [Luật Hộ tịch 2014]
+    contacts: [noi-nop]
+    sources: [https://dichvucong.gov.vn]
+  - id: noi-nop
+    kind: contact
+    title: Nơi nộp mẫu
+    aliases: [nơi nộp]
+    summary: Nơi nhận hồ sơ.
+    sources: [Nghị định 118/2025/NĐ-CP]
+"""
+
+
+def make(tmp_path: Path, entries: str, office: str = OFFICE) -> Path:
+    root = tmp_path / "knowledge"
+    root.mkdir()
+    (root / "office.yaml").write_text(office, encoding="utf-8")
+    (root / "synonyms.yaml").write_text("groups:\n  - [căn cước, cccd]\n", encoding="utf-8")
+    (root / "entries.yaml").write_text(textwrap.dedent(entries), encoding="utf-8")
+    return root
+
+
+def problems(root: Path) -> list[str]:
+    return [str(p) for p in kb.load(root).problems]
+
+
+def test_good_folder_has_no_problem(tmp_path):
+    root = make(tmp_path, GOOD)
+    assert problems(root) == []
+    assert main(["validate", str(root)]) == 0
+
+
+def test_bundled_knowledge_validates(capsys):
+    assert main(["validate"]) == 0
+    knowledge = kb.load()
+    kinds = {e.kind for e in knowledge.entries.values()}
+    assert kinds == set(kb.KINDS)
+    assert all(e.data.get("sources") for e in knowledge.entries.values())
+
+
+def test_malformed_yaml_gives_line_and_column(tmp_path, capsys):
+    root = make(tmp_path, GOOD.replace("    fee: Miễn phí", "    fee: [Miễn phí"))
+    found = problems(root)
+    assert len(found) == 1
+    assert found[0].startswith("knowledge/entries.yaml:")
+    line = int(found[0].split(":")[1])
+    assert 12 <= line <= 14 and "yaml: column" in found[0]
+    assert main(["validate", str(root)]) == 1
+    assert "Traceback" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("    fee: Miễn phí\n", "    fee: Miễn phí\n    colour: red\n",
+     "knowledge/entries.yaml:12: colour: unknown field"),
+    ("    fee: Miễn phí\n", "", "knowledge/entries.yaml:2: fee: missing"),
+    ("    documents: [Tờ khai]", "    documents: Tờ khai",
+     "knowledge/entries.yaml:9: documents: must be a list of texts"),
+    ("{available: true, level: một phần}", "{available: maybe}",
+     "knowledge/entries.yaml:13: online.available: must be true or false"),
+    ("    fee: Miễn phí", "    fee: ''", "knowledge/entries.yaml:11: fee: empty"),
+    ("    documents: [Tờ khai]", "    documents: []",
+     "knowledge/entries.yaml:9: documents: empty list"),
+    ("    contacts: [noi-nop]", "    contacts: [khong-co]",
+     "knowledge/entries.yaml:15: contacts: links to 'khong-co', which does not exist"),
+    ("  - id: noi-nop", "  - id: mau-thu-tuc",
+     "knowledge/entries.yaml:17: id: duplicate id 'mau-thu-tuc' (first in "
+     "knowledge/entries.yaml:2)"),
+    ("    kind: contact", "    kind: office",
+     "knowledge/entries.yaml:18: kind: must be one of procedure, contact, guide, "
+     "feedback_channel, faq"),
+    ("    fee: Miễn phí\n", "    fee: Miễn phí\n    fee: Có phí\n",
+     "knowledge/entries.yaml:12: fee: field given twice"),
+    ("    level: cấp xã", "    level: 3", "knowledge/entries.yaml:8: level: must be text"),
+    ("{available: true, level: một phần}", "{available: true, level: nửa vời}",
+     "knowledge/entries.yaml:13: online.level: must be one of toàn trình, một phần, không"),
+])
+def test_each_kind_of_error_is_located(tmp_path, old, new, expected):
+    root = make(tmp_path, GOOD.replace(old, new, 1))
+    found = problems(root)
+    assert expected in found, found
+    assert main(["validate", str(root)]) == 1
+
+
+def test_many_problems_are_reported_at_once(tmp_path):
+    broken = (GOOD.replace("    fee: Miễn phí\n", "")
+              .replace("    documents: [Tờ khai]", "    documents: 5")
+              .replace("    contacts: [noi-nop]", "    contacts: [khong-co]"))
+    assert len(problems(make(tmp_path, broken))) == 3
+
+
+def test_placeholder_office_data_is_a_warning(tmp_path, capsys):
+    office = OFFICE + 'address: "VÍ DỤ: số nhà, đường"\nphones: ["VÍ DỤ: 0xxx"]\n'
+    root = make(tmp_path, GOOD, office)
+    knowledge = kb.load(root)
+    assert knowledge.errors == []
+    assert [str(w) for w in knowledge.warnings] == [
+        "knowledge/office.yaml:3: address: warning: example data still present: "
+        "replace it with your office's real value",
+        "knowledge/office.yaml:4: phones: warning: example data still present: "
+        "replace it with your office's real value",
+    ]
+    assert main(["validate", str(root)]) == 0
+    assert "1 errors" not in capsys.readouterr().out
+
+
+def test_placeholders_are_never_shown(tmp_path):
+    entries = GOOD.replace("    summary: Nơi nhận hồ sơ.",
+                           '    summary: Nơi nhận hồ sơ.\n    address: "VÍ DỤ: số nhà"')
+    knowledge = kb.load(make(tmp_path, entries))
+    entry = knowledge.entries["noi-nop"]
+    assert entry.data["address"].startswith("VÍ DỤ") and entry.get("address") is None
+
+
+def test_missing_folder_and_defaults(tmp_path, monkeypatch):
+    assert "not found" in problems(tmp_path / "nowhere")[0]
+    root = make(tmp_path, GOOD)
+    monkeypatch.setenv("MOTCUA_KNOWLEDGE", str(root))
+    assert kb.resolve_dir() == root
+    assert set(kb.load().entries) == {"mau-thu-tuc", "noi-nop"}
+
+
+def test_bundled_folder_is_found_from_an_install(tmp_path):
+    copy = tmp_path / "site" / "bot"
+    shutil.copytree(Path(kb.__file__).parent, copy)
+    shutil.copytree(kb.default_dir(), copy / "knowledge")
+    assert (copy / "knowledge" / "office.yaml").is_file()
