@@ -37,7 +37,9 @@ MISMARKED = 0.6  # credit for a syllable whose diacritics differ from the entry'
 CORRECTED = 0.75  # credit for a syllable repaired from a typo
 UNKNOWN = 0.7  # weight of an unknown syllable, as a share of the rarest feature's
 OFF_TOPIC = 2.5  # weight of an off-topic word, as a share of the rarest feature's
-CANDIDATES = 400  # bound on entries scored in full for one question
+CANDIDATES = 400  # bound on entries gathered from the index for one question
+RERANK = 60  # bound on entries scored in full
+Q_SHARE = 0.4  # in a text's score, weight of question coverage against text coverage
 
 # Aspect cues on folded, synonym-rewritten text. Longer cues are marked first, so
 # "bao nhiêu ngày" is time and its "bao nhiêu" is not read again as a fee.
@@ -163,7 +165,9 @@ class Analyzer:
         if found:  # the cue the citizen wrote first is what they ask about
             aspect = min(found)[1]
         for t in toks:
-            if t.plain in self.stop_plain and (not t.marked or t.exact in self.stop_exact
+            if t.plain.isdigit():  # "1 tháng", "3 lần": details, not the topic
+                t.stop = True
+            elif t.plain in self.stop_plain and (not t.marked or t.exact in self.stop_exact
                                                or t.exact == t.plain):
                 t.stop = True
         return toks, aspect
@@ -291,6 +295,7 @@ class Matcher:
 
     def match(self, question: str) -> Match:
         toks, aspect = self.analyzer.analyze(question, repair=self._repair)
+        toks = self._revive(toks)
         off = self.analyzer.off_topic_hits(toks, self.vocabulary)
         feats = _features([t for i, t in enumerate(toks) if i not in off])
         if not feats:
@@ -310,8 +315,13 @@ class Matcher:
             if len(candidates) >= CANDIDATES:
                 break
             candidates.update(self.postings[f])
-        hits = [Hit(self.docs[i].entry, self._score(self.docs[i], feats, weights, total))
-                for i in candidates]
+        matched = {i: self._matched(self.docs[i], feats) for i in candidates}
+        coverage = {i: sum(weights[f] * c for f, c in m.items() if f in weights) / total
+                    for i, m in matched.items()}
+        shortlist = sorted(coverage, key=lambda i: -coverage[i])[:RERANK]
+        hits = [Hit(self.docs[i].entry, self._score(self.docs[i], matched[i], weights, total,
+                                                    coverage[i]))
+                for i in shortlist if matched[i]]
         hits.sort(key=lambda h: (-h.score, h.entry.id))
         hits = [h for h in hits[:MAX_HITS] if h.score > 0]
         status = decide(hits)
@@ -319,9 +329,11 @@ class Matcher:
             aspect = None  # only procedures have parts to lead with
         return Match(question, status, aspect, hits, "off_topic" if off else "")
 
-    def _score(self, doc: _Doc, feats, weights: dict[str, float], total: float) -> float:
+    @staticmethod
+    def _matched(doc: _Doc, feats) -> dict[str, float]:
+        """Query features the entry has, with their credit (less for wrong diacritics)."""
         matched: dict[str, float] = {}
-        for f, (k, credit, exact) in feats.items():
+        for f, (_, credit, exact) in feats.items():
             forms = doc.exact.get(f)
             if forms is None:
                 continue
@@ -329,14 +341,35 @@ class Matcher:
             if typed and exact not in forms:
                 credit *= MISMARKED
             matched[f] = credit
-        if not matched:
-            return 0.0
-        q_cov = sum(weights[f] * c for f, c in matched.items()) / total if total else 0.0
-        t_cov = 0.0
+        return matched
+
+    def _score(self, doc: _Doc, matched: dict[str, float], weights: dict[str, float],
+               total: float, coverage: float) -> float:
+        """0.7 x the best single text (weighted geometric mean of how much of the
+        question it covers and how much of it the question covers) + 0.3 x the share of
+        the question the whole entry covers."""
+        best = 0.0
         for text, text_total in zip(doc.texts, doc.totals):
-            got = sum(self.idf[f] * text[f] * c for f, c in matched.items() if f in text)
-            t_cov = max(t_cov, got / text_total)
-        return round(0.6 * q_cov + 0.4 * t_cov, 4)
+            got_q = got_t = 0.0
+            for f, c in matched.items():
+                if f in text:
+                    got_q += weights.get(f, 0.0) * c
+                    got_t += self.idf[f] * text[f] * c
+            if got_q:
+                best = max(best, (got_q / total) ** Q_SHARE * (got_t / text_total) ** (1 - Q_SHARE))
+        return round(min(1.0, 0.7 * best + 0.3 * coverage), 4)
+
+    def _revive(self, toks: list[Tok]) -> list[Tok]:
+        """An unmarked syllable that is a stop word only once folded ("tu" for "từ")
+        is kept when it forms a knowledge word with a neighbour ("khai tu" = khai tử)."""
+        for i, t in enumerate(toks):
+            if not t.stop or t.marked:
+                continue
+            left = i > 0 and f"{toks[i - 1].plain}_{t.plain}" in self.idf
+            right = i + 1 < len(toks) and f"{t.plain}_{toks[i + 1].plain}" in self.idf
+            if left or right:
+                t.stop = False
+        return toks
 
 
 def decide(hits: list[Hit]) -> str:

@@ -1,0 +1,78 @@
+"""The command line end to end: ask --json, ask --batch, and a terminal chat on stdin."""
+
+import json
+import re
+
+from conftest import run_motcua
+
+
+def test_ask_json_has_the_stable_shape():
+    result = run_motcua("ask", "--json", "lam giay khai sinh can giay to gi")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"question", "status", "aspect", "reply", "hits"}
+    assert data["status"] == "answer" and data["aspect"] == "documents"
+    assert data["hits"][0]["id"] == "khai-sinh"
+    assert set(data["hits"][0]) == {"id", "kind", "title", "score"}
+    assert 1 <= len(data["hits"]) <= 5
+    assert [h["score"] for h in data["hits"]] == sorted((h["score"] for h in data["hits"]),
+                                                        reverse=True)
+    assert "Giấy chứng sinh" in data["reply"] or "giấy chứng sinh" in data["reply"]
+
+
+def test_ask_batch_keeps_order_one_line_each(tmp_path):
+    questions = ["đăng ký tạm trú ở đâu", "", "thoi tiet ha noi hom nay",
+                 "doi bang lai xe het bao nhieu tien", "xin chào"] * 3
+    source = tmp_path / "q.txt"
+    source.write_text("\n".join(questions) + "\n", encoding="utf-8")
+    result = run_motcua("ask", "--json", "--batch", str(source))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert len(lines) == len(questions)
+    rows = [json.loads(line) for line in lines]
+    assert [r["question"] for r in rows] == questions
+    assert rows[0]["hits"][0]["id"] == "tam-tru" and rows[0]["aspect"] == "place"
+    assert rows[1]["status"] == "unknown" and rows[2]["status"] == "unknown"
+    assert rows[3]["hits"][0]["id"] == "doi-gplx" and rows[3]["aspect"] == "fee"
+
+
+def test_terminal_chat_greet_ask_pick_and_browse(tmp_path):
+    script = "\n".join([
+        "xin chào",          # greeting with the main menu
+        "1",                 # 1 = procedures by field
+        "1",                 # first field
+        "1",                 # first procedure of that field: its card
+        "giay to",           # too vague: suggestions or unknown, never a crash
+        "can cuoc",          # several card procedures: "Ý bạn là…"
+        "1",                 # pick the first suggestion by number
+        "/thoat",
+    ]) + "\n"
+    result = run_motcua("--db", str(tmp_path / "chat.db"), "chat", stdin=script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Traceback" not in out + result.stderr
+    assert out.count("Bot:") == 8  # /start + 7 answers
+    assert "Chọn lĩnh vực:" in out
+    assert "Thủ tục lĩnh vực" in out
+    assert "Ý bạn là" in out
+    suggestion = re.search(r"Ý bạn là.*?\n\s+1\. 📄 (.+?)\n", out, re.S)
+    assert suggestion, out
+    after = out.split("Bạn: 1")[-1]
+    assert suggestion.group(1).strip() in after
+    assert out.rstrip().endswith("Tạm biệt!")
+
+
+def test_run_without_token_starts_the_terminal_chat(tmp_path):
+    result = run_motcua("--db", str(tmp_path / "run.db"), "run", stdin="khai sinh\n",
+                        env={"TELEGRAM_BOT_TOKEN": "", "ZALO_BOT_TOKEN": ""})
+    assert result.returncode == 0, result.stderr
+    assert "Đăng ký khai sinh" in result.stdout
+
+
+def test_unanswered_questions_are_listed(tmp_path):
+    db = str(tmp_path / "q.db")
+    run_motcua("--db", db, "chat", stdin="cách nuôi cá koi\ncách nuôi cá koi\nkhai sinh\n")
+    result = run_motcua("--db", db, "questions", "unanswered")
+    assert result.returncode == 0
+    assert re.search(r"^\s+2\s+\S+\s+cách nuôi cá koi$", result.stdout, re.M), result.stdout
+    assert "khai sinh" not in result.stdout

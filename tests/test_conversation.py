@@ -1,0 +1,118 @@
+"""Handlers through the real Conversation and a real SQLite file."""
+
+import sqlite3
+
+from bot.storage import Storage
+from handlers.conversation import Conversation
+from handlers.types import Message
+
+
+def say(conv, text, user="u1", channel="terminal"):
+    return conv.handle(Message(channel, user, text=text))
+
+
+def press(conv, data, user="u1", channel="terminal"):
+    return conv.handle(Message(channel, user, data=data, kind="button"))
+
+
+def test_greeting_and_menu(conversation):
+    reply = say(conversation, "Xin chào")[0]
+    assert "Xin chào" in reply.text
+    assert [o.data for o in reply.options][:2] == ["m:p", "m:k:guide"]
+    fields = press(conversation, "m:p")[0]
+    assert "Hộ tịch" in [o.label for o in fields.options]
+    hotich = next(o for o in fields.options if o.label == "Hộ tịch")
+    listing = press(conversation, hotich.data)[0]
+    assert any(o.data == "e:khai-sinh" for o in listing.options)
+
+
+def test_question_leads_with_the_part_asked(conversation):
+    fee = say(conversation, "làm sổ đỏ lần đầu hết bao nhiêu tiền")[0]
+    assert fee.text.splitlines()[2].startswith("Phí, lệ phí")
+    docs = say(conversation, "khai sinh cần giấy tờ gì")[0]
+    assert "Hồ sơ cần chuẩn bị" in docs.text.splitlines()[2]
+    time = say(conversation, "mấy ngày thì có căn cước")
+    assert "Thời hạn giải quyết" in time[0].text or "Ý bạn là" in time[0].text
+
+
+def test_answer_card_offers_follow_ups_and_picking_by_number(conversation):
+    card = say(conversation, "đăng ký tạm trú")[0]
+    datas = [o.data for o in card.options if o.data]
+    assert "e:tam-tru:documents" in datas and "e:tam-tru:fee" in datas
+    number = datas.index("e:tam-tru:fee") + 1
+    fee = say(conversation, str(number))[0]
+    assert "Phí, lệ phí" in fee.text
+
+
+def test_non_text_and_empty_messages_get_polite_answers(conversation):
+    for kind in ("sticker", "photo", "voice", "location", "document", "other"):
+        replies = conversation.handle(Message("terminal", "u2", kind=kind))
+        assert len(replies) == 1 and replies[0].text
+    assert "gõ câu hỏi" in say(conversation, "   ")[0].text
+    assert say(conversation, "/khonglenh")[0].text.startswith("Mình chưa hiểu lệnh")
+    assert "đã cũ" in press(conversation, "zz:forged:data")[0].text
+    assert "không còn" in press(conversation, "e:khong-ton-tai")[0].text
+
+
+def test_unknown_question_is_logged_for_staff(conversation):
+    reply = say(conversation, "cách nuôi cá koi cho đẹp, sđt tôi 0912345678")[0]
+    assert "chưa có thông tin" in reply.text and "18001096" in reply.text
+    rows = conversation.storage.unanswered()
+    assert len(rows) == 1 and "0912345678" not in rows[0]["question"]
+
+
+def feedback_until_confirm(conv, user="u1", phone=None):
+    say(conv, "/phananh", user)
+    press(conv, "fb:c:thai-do", user)
+    say(conv, "Cán bộ một cửa hẹn đi hẹn lại ba lần mà không giải thích lý do", user)
+    if phone:
+        press(conv, "fb:p:yes", user)
+        return say(conv, phone, user)[0]
+    return press(conv, "fb:p:no", user)[0]
+
+
+def test_feedback_flow_stores_a_ticket_only_after_commit(conversation, tmp_path):
+    summary = feedback_until_confirm(conversation, phone="0912 345 678")
+    assert "0912345678" in summary.text
+    assert conversation.storage.db["feedback"].count == 0
+    done = press(conversation, "fb:send")[0]
+    ticket = done.text.split("Mã phản ánh: ")[1].split()[0]
+    assert ticket.startswith("PA-") and len(ticket) == len("PA-2026-000001")
+    # Another connection, as after kill -9, sees the committed row.
+    row = sqlite3.connect(tmp_path / "bot.db").execute(
+        "select ticket, category, phone, status from feedback").fetchone()
+    assert row == (ticket, "thai-do", "0912345678", "new")
+    mine = say(conversation, f"/tracuu {ticket}")[0]
+    assert "Mới tiếp nhận" in mine.text
+    other = say(conversation, f"/tracuu {ticket}", user="u9")[0]
+    assert "Không tìm thấy" in other.text and "hẹn đi hẹn lại" not in other.text
+
+
+def test_feedback_state_survives_a_restart(knowledge, matcher, tmp_path):
+    db = tmp_path / "restart.db"
+    first = Conversation(knowledge, Storage(db), matcher)
+    feedback_until_confirm(first)
+    second = Conversation(knowledge, Storage(db), matcher)
+    done = press(second, "fb:send")[0]
+    assert "Mã phản ánh" in done.text
+
+
+def test_cancel_and_refused_write(conversation, tmp_path):
+    say(conversation, "/phananh")
+    assert say(conversation, "/huy")[0].text.startswith("Đã hủy")
+    assert "khai sinh" in say(conversation, "khai sinh")[0].text.lower()
+    feedback_until_confirm(conversation)
+    conversation.storage.db.execute("drop table feedback")
+    refused = press(conversation, "fb:send")[0]
+    assert "chưa lưu được" in refused.text and "Mã phản ánh" not in refused.text
+
+
+def test_delete_my_data(conversation):
+    feedback_until_confirm(conversation, phone="0987654321")
+    ticket = press(conversation, "fb:send")[0].text.split("Mã phản ánh: ")[1].split()[0]
+    assert "Xóa" in say(conversation, "/xoadulieu")[0].options[0].label
+    done = press(conversation, "fb:del:yes")[0]
+    assert "1 phản ánh" in done.text
+    row = conversation.storage.get_feedback(ticket)
+    assert row["phone"] is None and row["user_id"] is None and row["text"]
+    assert "Không tìm thấy" in say(conversation, f"/tracuu {ticket}")[0].text
