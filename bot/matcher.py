@@ -24,7 +24,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.knowledge import Entry, Knowledge
-from bot.text import strip_marks, telex_candidates, tokens
+from bot.text import Token, strip_marks, telex_candidates, tokens
 
 # Calibrated on tests/data/eval.tsv (see bench/accuracy.py); one place to change them.
 ANSWER_AT = 0.60
@@ -38,7 +38,8 @@ CORRECTED = 0.75  # credit for a syllable repaired from a typo
 UNKNOWN = 0.7  # weight of an unknown syllable, as a share of the rarest feature's
 OFF_TOPIC = 2.5  # weight of an off-topic word, as a share of the rarest feature's
 CANDIDATES = 400  # bound on entries gathered from the index for one question
-RERANK = 60  # bound on entries scored in full
+RERANK = 24  # bound on entries scored in full
+SHORTLIST_FLOOR = 0.3  # ... among those covering at least this share of the best one
 Q_SHARE = 0.4  # in a text's score, weight of question coverage against text coverage
 
 # Aspect cues on folded, synonym-rewritten text. Longer cues are marked first, so
@@ -63,8 +64,12 @@ ASPECTS: dict[str, tuple[str, ...]] = {
     "legal": ("can cu", "luat nao", "nghi dinh", "thong tu", "van ban nao",
               "quy dinh nao", "theo luat", "phap ly", "dieu may"),
 }
-_CUES = sorted(((tuple(cue.split()), aspect) for aspect, cues in ASPECTS.items()
-                for cue in cues), key=lambda item: -len(item[0]))
+_CUES: dict[str, list[tuple[tuple[str, ...], str]]] = {}  # first syllable -> cues
+for _aspect, _cues in ASPECTS.items():
+    for _cue in _cues:
+        _CUES.setdefault(_cue.split()[0], []).append((tuple(_cue.split()), _aspect))
+for _list in _CUES.values():
+    _list.sort(key=lambda item: -len(item[0]))
 
 
 @dataclass
@@ -101,7 +106,7 @@ class Analyzer:
 
     def __init__(self, knowledge: Knowledge):
         self.variants: dict[tuple[str, ...], list[tuple[tuple[str, ...], list[str]]]] = {}
-        self.longest = 1
+        self.sizes: dict[str, set[int]] = {}  # first syllable -> variant lengths
         for group in knowledge.synonyms:
             canonical = [t.exact for t in tokens(group[0])]
             for variant in group:
@@ -111,7 +116,7 @@ class Analyzer:
                     continue
                 exacts = tuple(t.exact for t in toks)
                 self.variants.setdefault(key, []).append((exacts, canonical))
-                self.longest = max(self.longest, len(key))
+                self.sizes.setdefault(key[0], set()).add(len(key))
         self.stop_plain: set[str] = set()
         self.stop_exact: set[str] = set()
         for phrase in knowledge.stopwords:
@@ -119,19 +124,23 @@ class Analyzer:
                 self.stop_plain.add(t.plain)
                 self.stop_exact.add(t.exact)
         self.off_topic = [tuple(tokens(p)) for p in knowledge.off_topic]
+        self.ambiguous: set[str] = set()  # set by the Matcher: folded knowledge words
         self.known: set[str] = set(self.stop_plain)
         for key in self.variants:
             self.known.update(key)
-        for cue, _ in _CUES:
-            self.known.update(cue)
+        for cues in _CUES.values():
+            for cue, _ in cues:
+                self.known.update(cue)
 
     def _rewrite(self, toks: list[Tok]) -> list[Tok]:
         """Replace synonym variants by their preferred form, longest first."""
         out: list[Tok] = []
         i = 0
         while i < len(toks):
-            for size in range(min(self.longest, len(toks) - i), 0, -1):
+            for size in sorted(self.sizes.get(toks[i].plain, ()), reverse=True):
                 window = toks[i:i + size]
+                if len(window) < size:
+                    continue
                 options = self.variants.get(tuple(t.plain for t in window))
                 if not options:
                     continue
@@ -155,13 +164,16 @@ class Analyzer:
         aspect = None
         plains = [t.plain for t in toks]
         found: list[tuple[int, str]] = []
-        for cue, name in _CUES:
-            n = len(cue)
-            for i in range(len(plains) - n + 1):
-                if tuple(plains[i:i + n]) == cue and not any(t.weak for t in toks[i:i + n]):
+        for i, plain in enumerate(plains):
+            if toks[i].weak:
+                continue
+            for cue, name in _CUES.get(plain, ()):
+                n = len(cue)
+                if tuple(plains[i:i + n]) == cue:
                     for t in toks[i:i + n]:
                         t.weak = True
                     found.append((i, name))
+                    break
         if found:  # the cue the citizen wrote first is what they ask about
             aspect = min(found)[1]
         for t in toks:
@@ -178,20 +190,21 @@ class Analyzer:
             toks = repair(toks)
         return self._mark(self._rewrite(toks))
 
-    def off_topic_hits(self, toks: list[Tok], vocabulary: set[str]) -> set[int]:
-        """Positions of off-topic words. A one-syllable word that, without its
-        diacritics, is also a knowledge word only counts when typed with its marks."""
+    def off_topic_hits(self, toks: list[Tok], phrases: dict[str, list[tuple[Token, ...]]]
+                       ) -> set[int]:
+        """Positions of off-topic words (``phrases`` by first syllable). A
+        one-syllable word that is ambiguous without diacritics ("lãi"/"lại") only
+        counts when typed with its marks; see ``Matcher._off_topic`` for the list."""
         hits: set[int] = set()
-        for phrase in self.off_topic:
-            n = len(phrase)
-            for i in range(len(toks) - n + 1):
+        for i, t in enumerate(toks):
+            for phrase in phrases.get(t.plain, ()):
+                n = len(phrase)
                 window = toks[i:i + n]
-                if any(t.plain != p.plain for t, p in zip(window, phrase)):
+                if len(window) < n or any(w.plain != p.plain for w, p in zip(window, phrase)):
                     continue
-                exact = all(t.exact == p.exact for t, p in zip(window, phrase))
-                ambiguous = n == 1 and (phrase[0].plain in vocabulary
-                                        or phrase[0].plain in self.stop_plain)
-                if exact or not ambiguous and not any(t.marked for t in window):
+                exact = all(w.exact == p.exact for w, p in zip(window, phrase))
+                ambiguous = n == 1 and phrase[0].plain in self.ambiguous
+                if exact or not ambiguous and not any(w.marked for w in window):
                     hits.update(range(i, i + n))
         return hits
 
@@ -221,6 +234,7 @@ class _Doc:
     factor: dict[str, float]  # feature -> best weight factor in the entry
     texts: list[dict[str, float]]  # per text: feature -> weight factor
     totals: list[float] = field(default_factory=list)
+    where: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # feature -> texts
 
 
 class Matcher:
@@ -238,7 +252,15 @@ class Matcher:
             doc.totals = [sum(self.idf[f] * k for f, k in text.items()) or 1.0
                           for text in doc.texts]
         self.vocabulary = {f for f in self.postings if "_" not in f}
+        self.exact_vocabulary = {forms[0] for doc in self.docs for f, seen in doc.exact.items()
+                                 if "_" not in f for forms in seen}
         self.known = self.vocabulary | self.analyzer.known
+        # Off-topic phrases the knowledge itself never uses, by first syllable.
+        self.off_topic: dict[str, list[tuple[Token, ...]]] = {}
+        for phrase in self.analyzer.off_topic:
+            if phrase and not self._known_phrase(phrase):
+                self.off_topic.setdefault(phrase[0].plain, []).append(phrase)
+        self.analyzer.ambiguous = self.vocabulary | self.analyzer.stop_plain
         self._vocab_list = sorted(self.vocabulary)
 
     def _add(self, entry: Entry) -> None:
@@ -250,6 +272,7 @@ class Matcher:
                 continue
             doc.texts.append({f: k for f, (k, _, _) in feats.items()})
             for f, (k, _, exact) in feats.items():
+                doc.where.setdefault(f, []).append((len(doc.texts) - 1, k))
                 doc.exact.setdefault(f, set()).add(exact)
                 doc.factor[f] = max(doc.factor.get(f, 0.0), k)
         index = len(self.docs)
@@ -258,6 +281,15 @@ class Matcher:
             self.postings.setdefault(f, []).append(index)
 
     # --- query side -----------------------------------------------------------
+
+    def _known_phrase(self, phrase) -> bool:
+        """Does the knowledge use this phrase (one syllable: in this exact spelling)?"""
+        if len(phrase) == 1:
+            t = phrase[0]
+            return (t.exact in self.exact_vocabulary or t.plain in self.analyzer.stop_plain
+                    if t.exact != t.plain else t.plain in self.vocabulary
+                    or t.plain in self.analyzer.stop_plain)
+        return all(f"{a.plain}_{b.plain}" in self.idf for a, b in zip(phrase, phrase[1:]))
 
     def _repair(self, toks: list[Tok]) -> list[Tok]:
         """Fix Telex/VNI leftovers, run-together syllables and one-letter typos."""
@@ -296,7 +328,7 @@ class Matcher:
     def match(self, question: str) -> Match:
         toks, aspect = self.analyzer.analyze(question, repair=self._repair)
         toks = self._revive(toks)
-        off = self.analyzer.off_topic_hits(toks, self.vocabulary)
+        off = self.analyzer.off_topic_hits(toks, self.off_topic)
         feats = _features([t for i, t in enumerate(toks) if i not in off])
         if not feats:
             reason = "off_topic" if off else "empty"
@@ -315,10 +347,14 @@ class Matcher:
             if len(candidates) >= CANDIDATES:
                 break
             candidates.update(self.postings[f])
-        matched = {i: self._matched(self.docs[i], feats) for i in candidates}
+        wanted = [(f, credit, exact, any(e != t for e, t in zip(exact, f.split("_"))))
+                  for f, (_, credit, exact) in feats.items() if f in self.postings]
+        matched = {i: self._matched(self.docs[i], wanted) for i in candidates}
         coverage = {i: sum(weights[f] * c for f, c in m.items() if f in weights) / total
                     for i, m in matched.items()}
-        shortlist = sorted(coverage, key=lambda i: -coverage[i])[:RERANK]
+        floor = SHORTLIST_FLOOR * max(coverage.values(), default=0.0)
+        shortlist = [i for i in sorted(coverage, key=lambda i: -coverage[i])[:RERANK]
+                     if coverage[i] >= floor]
         hits = [Hit(self.docs[i].entry, self._score(self.docs[i], matched[i], weights, total,
                                                     coverage[i]))
                 for i in shortlist if matched[i]]
@@ -330,17 +366,15 @@ class Matcher:
         return Match(question, status, aspect, hits, "off_topic" if off else "")
 
     @staticmethod
-    def _matched(doc: _Doc, feats) -> dict[str, float]:
+    def _matched(doc: _Doc, wanted: list[tuple[str, float, tuple[str, ...], bool]]
+                 ) -> dict[str, float]:
         """Query features the entry has, with their credit (less for wrong diacritics)."""
         matched: dict[str, float] = {}
-        for f, (_, credit, exact) in feats.items():
-            forms = doc.exact.get(f)
-            if forms is None:
-                continue
-            typed = [e for e, t in zip(exact, f.split("_")) if e != t]
-            if typed and exact not in forms:
-                credit *= MISMARKED
-            matched[f] = credit
+        exact_forms = doc.exact
+        for f, credit, exact, typed in wanted:
+            forms = exact_forms.get(f)
+            if forms is not None:
+                matched[f] = credit * MISMARKED if typed and exact not in forms else credit
         return matched
 
     def _score(self, doc: _Doc, matched: dict[str, float], weights: dict[str, float],
@@ -348,15 +382,15 @@ class Matcher:
         """0.7 x the best single text (weighted geometric mean of how much of the
         question it covers and how much of it the question covers) + 0.3 x the share of
         the question the whole entry covers."""
-        best = 0.0
-        for text, text_total in zip(doc.texts, doc.totals):
-            got_q = got_t = 0.0
-            for f, c in matched.items():
-                if f in text:
-                    got_q += weights.get(f, 0.0) * c
-                    got_t += self.idf[f] * text[f] * c
-            if got_q:
-                best = max(best, (got_q / total) ** Q_SHARE * (got_t / text_total) ** (1 - Q_SHARE))
+        got_q: dict[int, float] = {}
+        got_t: dict[int, float] = {}
+        for f, c in matched.items():
+            wq, wt = weights.get(f, 0.0) * c, self.idf[f] * c
+            for ti, factor in doc.where[f]:
+                got_q[ti] = got_q.get(ti, 0.0) + wq
+                got_t[ti] = got_t.get(ti, 0.0) + wt * factor
+        best = max(((q / total) ** Q_SHARE * (got_t[ti] / doc.totals[ti]) ** (1 - Q_SHARE)
+                    for ti, q in got_q.items() if q), default=0.0)
         return round(min(1.0, 0.7 * best + 0.3 * coverage), 4)
 
     def _revive(self, toks: list[Tok]) -> list[Tok]:

@@ -119,6 +119,9 @@ def telex_candidates(plain: str) -> list[str]:
     folded = letters
     for pair, single in _TELEX_PAIRS:
         folded = folded.replace(pair, single)
+    squeezed = re.sub(r"([a-z])\1+", r"\1", letters)  # "truu" -> "tru", "sinhh" -> "sinh"
+    if squeezed != letters:
+        out.append(squeezed)
     for word in (letters, folded):
         if word != plain:
             out.append(word)

@@ -43,7 +43,7 @@ def test_terminal_chat_greet_ask_pick_and_browse(tmp_path):
         "1",                 # first field
         "1",                 # first procedure of that field: its card
         "giay to",           # too vague: suggestions or unknown, never a crash
-        "can cuoc",          # several card procedures: "Ý bạn là…"
+        "bang lai",          # several licence procedures: "Ý bạn là…"
         "1",                 # pick the first suggestion by number
         "/thoat",
     ]) + "\n"
