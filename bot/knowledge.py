@@ -67,6 +67,8 @@ BY_KIND = {
         "legal_basis": ("list", True),
         "contacts": ("ids:contact", False),
         "guides": ("ids:guide", False),
+        "imported": ("bool", False),
+        "url": ("str", False),
     },
     "contact": {
         "summary": ("str", True),
@@ -100,6 +102,7 @@ BY_KIND = {
         "url": ("str", False),
     },
 }
+IMPORTED_REQUIRED = ("id", "kind", "title", "sources", "code")
 ONLINE = {
     "available": ("bool", True),
     "level": ("str", False),
@@ -167,6 +170,7 @@ class Knowledge:
     entries: dict[str, Entry] = field(default_factory=dict)
     synonyms: list[list[str]] = field(default_factory=list)
     stopwords: list[str] = field(default_factory=list)
+    generic: list[str] = field(default_factory=list)
     off_topic: list[str] = field(default_factory=list)
     office: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
@@ -326,6 +330,8 @@ def _check_entry(data: LineDict, rel: str, problems: list[Problem]) -> Entry | N
         problems.append(Problem(rel, where, "kind", message))
         return None
     spec = {**COMMON, **BY_KIND[kind]}
+    if data.get("imported") is True:  # national-catalog records: only what they carry
+        spec = {k: (t, k in IMPORTED_REQUIRED) for k, (t, _) in spec.items()}
     _check_fields(data, spec, rel, problems)
     entry_id = data.get("id")
     if isinstance(entry_id, str) and not _ID.match(entry_id):
@@ -363,6 +369,15 @@ def _check_links(knowledge: Knowledge, problems: list[Problem]) -> None:
                                             f"'{target}' is a {other.kind}, not a {wanted}"))
                 elif target == entry.id:
                     problems.append(Problem(entry.file, line, name, "links to itself"))
+
+
+def _prefer_curated(knowledge: Knowledge) -> None:
+    """A curated entry wins over an imported one with the same national code."""
+    curated = {e.data.get("code") for e in knowledge.entries.values()
+               if e.data.get("code") and not e.data.get("imported")}
+    for entry_id in [i for i, e in knowledge.entries.items()
+                     if e.data.get("imported") and e.data.get("code") in curated]:
+        del knowledge.entries[entry_id]
 
 
 def _load_entries(path: Path, rel: str, knowledge: Knowledge, problems: list[Problem]) -> None:
@@ -411,9 +426,9 @@ def _load_synonyms(path: Path, rel: str, knowledge: Knowledge, problems: list[Pr
         problems.append(Problem(rel, 1, "groups", "must be a mapping with 'groups:'"))
         return
     for key in doc:
-        if key not in ("groups", "stopwords", "off_topic"):
+        if key not in ("groups", "stopwords", "generic", "off_topic"):
             problems.append(Problem(rel, doc.line_of(key), key, "unknown field"))
-    for key in ("stopwords", "off_topic"):
+    for key in ("stopwords", "generic", "off_topic"):
         words = doc.get(key, [])
         if not _type_ok("list", words):
             problems.append(Problem(rel, doc.line_of(key), key, "must be a list of texts"))
@@ -464,6 +479,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Knowledge:
             _load_entries(path_, rel, knowledge, problems)
     if not knowledge.office and not any(p.field == "yaml" for p in problems):
         problems.append(Problem(str(root.name) + "/office.yaml", 0, "office", "missing file"))
+    _prefer_curated(knowledge)
     _check_links(knowledge, problems)
     if not knowledge.entries and not knowledge.errors:
         problems.append(Problem(root.name, 0, "entries", "no entries found"))

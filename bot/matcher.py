@@ -21,19 +21,19 @@ import math
 from dataclasses import dataclass, field
 
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from bot.knowledge import Entry, Knowledge
-from bot.text import Token, strip_marks, telex_candidates, tokens
+from bot.text import Token, is_syllable, strip_marks, telex_candidates, tokens
 
 # Calibrated on tests/data/eval.tsv (see bench/accuracy.py); one place to change them.
 ANSWER_AT = 0.60
-SUGGEST_AT = 0.38
+SUGGEST_AT = 0.45
 MARGIN = 0.06
 MAX_HITS = 5
 
 WEAK = 0.25  # weight factor of aspect cue words ("giấy tờ", "bao nhiêu tiền")
-MISMARKED = 0.6  # credit for a syllable whose diacritics differ from the entry's
+MISMARKED = 0.35  # credit for a syllable whose diacritics differ from the entry's
 CORRECTED = 0.75  # credit for a syllable repaired from a typo
 UNKNOWN = 0.7  # weight of an unknown syllable, as a share of the rarest feature's
 OFF_TOPIC = 2.5  # weight of an off-topic word, as a share of the rarest feature's
@@ -41,6 +41,10 @@ CANDIDATES = 400  # bound on entries gathered from the index for one question
 RERANK = 24  # bound on entries scored in full
 SHORTLIST_FLOOR = 0.3  # ... among those covering at least this share of the best one
 Q_SHARE = 0.4  # in a text's score, weight of question coverage against text coverage
+BLEND = 0.3  # weight of the whole entry's coverage against the best text's score
+LONG_AT = 16  # content syllables from which a message counts as long
+UNPAIRED = 0.8  # factor for an entry that shares no syllable pair with the question
+UNKNOWN_PAIR = 0.5  # weight of a syllable pair with an unknown syllable, per unknown syllable
 
 # Aspect cues on folded, synonym-rewritten text. Longer cues are marked first, so
 # "bao nhiêu ngày" is time and its "bao nhiêu" is not read again as a fee.
@@ -48,26 +52,40 @@ ASPECTS: dict[str, tuple[str, ...]] = {
     "time": ("bao lau", "may ngay", "bao nhieu ngay", "thoi gian", "thoi han",
              "khi nao co", "bao gio co", "lau khong", "bao nhieu lau", "may tuan",
              "may thang", "bao nhieu thang", "khi nao lay", "bao gio lay",
-             "ngay nao lay", "may hom", "lau qua", "nhanh nhat"),
+             "ngay nao lay", "may hom", "lau qua", "nhanh nhat", "may bua", "bao nhieu bua",
+             "mat bao nhieu ngay", "het bao nhieu ngay", "mat bao lau", "mat may ngay",
+             "lay ngay", "co ngay", "trong ngay", "khi nao xong", "bao gio xong",
+             "bao lau moi", "may ngay moi", "bao nhieu ngay moi", "lau chua"),
     "fee": ("bao nhieu tien", "le phi", "tien le phi", "ton bao nhieu", "mat bao nhieu",
-            "het bao nhieu", "ton tien", "mat tien", "mien phi", "tien",
-            "gia bao nhieu", "phai dong", "nop tien"),
-    "documents": ("giay to", "ho so gom", "ho so can", "ho so gi", "can ho so", "can gi",
-                  "can nhung gi", "mang theo", "chuan bi",
-                  "mang gi", "thanh phan", "can giay", "giay gi", "nop gi", "to khai",
-                  "can mang", "gom nhung gi", "gom gi"),
-    "online": ("truc tuyen", "tai nha", "o nha", "khong can den", "khong phai den",
-               "khong can len", "tu nha"),
+            "het bao nhieu", "ton tien", "mat tien", "mien phi", "gia bao nhieu",
+            "phai dong", "nop tien", "co mat phi", "tinh phi", "thu phi", "dong tien"),
+    "documents": ("ho so gom", "ho so can", "ho so gi", "can ho so", "can gi",
+                  "can nhung gi", "mang theo", "chuan bi", "mang gi", "thanh phan",
+                  "can giay", "giay gi", "nop gi", "nop nhung gi", "to khai", "can mang",
+                  "gom nhung gi", "gom gi", "can nop", "mang nhung gi", "nhung giay"),
+    "online": ("truc tuyen", "tai nha", "khong can den", "khong phai den",
+               "khong can len", "tu nha", "tren vneid", "qua vneid", "bang vneid",
+               "tren dich vu cong", "qua dich vu cong", "tren cong", "qua cong",
+               "tren dien thoai", "qua dien thoai", "tu lam tren"),
     "place": ("o dau", "cho nao", "noi nao", "dia chi", "co quan nao", "nop o",
               "lam o", "den dau", "nop dau", "lam dau", "ai giai quyet", "ai cap",
-              "len dau", "ra dau", "dau lam"),
+              "len dau", "ra dau", "dau lam", "o mo", "cho mo", "nop tai", "lam tai",
+              "xin o", "o uy ban nhan dan", "ra uy ban nhan dan", "len uy ban nhan dan",
+              "den uy ban nhan dan", "tai uy ban nhan dan", "uy ban nhan dan nao",
+              "o xa", "tai xa", "xa nao", "o cong an", "len cong an", "ra cong an",
+              "cong an nao", "trung tam nao", "noi dang ky", "hay phai ra", "hay phai len"),
     "legal": ("can cu", "luat nao", "nghi dinh", "thong tu", "van ban nao",
-              "quy dinh nao", "theo luat", "phap ly", "dieu may"),
+              "quy dinh nao", "theo luat", "phap ly", "dieu may", "phap luat",
+              "theo quy dinh", "quy dinh tai", "luat gi", "luat"),
 }
-_CUES: dict[str, list[tuple[tuple[str, ...], str]]] = {}  # first syllable -> cues
-for _aspect, _cues in ASPECTS.items():
-    for _cue in _cues:
-        _CUES.setdefault(_cue.split()[0], []).append((tuple(_cue.split()), _aspect))
+# Cues that only say what the question is about when nothing sharper is there:
+# "giấy tờ" is often just the object ("sao y giấy tờ bao nhiêu tiền").
+SOFT_CUES = {"documents": ("giay to",), "fee": ("tien",)}
+_CUES: dict[str, list[tuple[tuple[str, ...], str, bool]]] = {}  # first syllable -> cues
+for _soft, _table in ((False, ASPECTS), (True, SOFT_CUES)):
+    for _aspect, _cues in _table.items():
+        for _cue in _cues:
+            _CUES.setdefault(_cue.split()[0], []).append((tuple(_cue.split()), _aspect, _soft))
 for _list in _CUES.values():
     _list.sort(key=lambda item: -len(item[0]))
 
@@ -80,6 +98,8 @@ class Tok:
     weak: bool = False
     marked: bool = False  # typed with diacritics by the user (counts for preference)
     credit: float = 1.0
+    term: bool = False  # produced by a synonym group: its stop flag is already decided
+    filler: bool = False  # a stop word kept because the whole text is stop words
 
 
 @dataclass
@@ -105,17 +125,21 @@ class Analyzer:
     """Turns text into tokens with synonyms applied and stop words marked."""
 
     def __init__(self, knowledge: Knowledge):
-        self.variants: dict[tuple[str, ...], list[tuple[tuple[str, ...], list[str]]]] = {}
+        self.variants: dict[tuple[str, ...], list[tuple[tuple[str, ...], list[str], bool]]] = {}
         self.sizes: dict[str, set[int]] = {}  # first syllable -> variant lengths
+        stop_phrases = {tuple(t.plain for t in tokens(p)) for p in knowledge.stopwords}
         for group in knowledge.synonyms:
             canonical = [t.exact for t in tokens(group[0])]
+            # A group's words are domain terms ("một cửa" is not "một" + "của"),
+            # unless the preferred form itself is listed as a stop word ("bao nhiêu").
+            is_stop = tuple(strip_marks(e) for e in canonical) in stop_phrases
             for variant in group:
                 toks = tokens(variant)
                 key = tuple(t.plain for t in toks)
                 if not key:
                     continue
                 exacts = tuple(t.exact for t in toks)
-                self.variants.setdefault(key, []).append((exacts, canonical))
+                self.variants.setdefault(key, []).append((exacts, canonical, is_stop))
                 self.sizes.setdefault(key[0], set()).add(len(key))
         self.stop_plain: set[str] = set()
         self.stop_exact: set[str] = set()
@@ -123,14 +147,17 @@ class Analyzer:
             for t in tokens(phrase):
                 self.stop_plain.add(t.plain)
                 self.stop_exact.add(t.exact)
+        self.generic = {tuple(t.plain for t in tokens(p)) for p in knowledge.generic}
         self.off_topic = [tuple(tokens(p)) for p in knowledge.off_topic]
         self.ambiguous: set[str] = set()  # set by the Matcher: folded knowledge words
         self.known: set[str] = set(self.stop_plain)
         for key in self.variants:
             self.known.update(key)
         for cues in _CUES.values():
-            for cue, _ in cues:
+            for cue, _, _ in cues:
                 self.known.update(cue)
+        for phrase in self.off_topic:  # never "repair" an off-topic word into a topic
+            self.known.update(t.plain for t in phrase)
 
     def _rewrite(self, toks: list[Tok]) -> list[Tok]:
         """Replace synonym variants by their preferred form, longest first."""
@@ -144,15 +171,16 @@ class Analyzer:
                 options = self.variants.get(tuple(t.plain for t in window))
                 if not options:
                     continue
-                canonical = next((canon for exacts, canon in options
-                                  if all(not t.marked or t.exact == e or e == t.plain
-                                         for t, e in zip(window, exacts))), None)
-                if canonical is None:
+                found = next(((canon, stop) for exacts, canon, stop in options
+                              if all(not t.marked or t.exact == e or e == t.plain
+                                     for t, e in zip(window, exacts))), None)
+                if found is None:
                     continue
+                canonical, stop = found
                 credit = min(t.credit for t in window)
                 marked = any(t.marked for t in window)
-                out.extend(Tok(e, strip_marks(e), marked=marked, credit=credit)
-                           for e in canonical)
+                out.extend(Tok(e, strip_marks(e), stop=stop, marked=marked, credit=credit,
+                               term=True) for e in canonical)
                 i += size
                 break
             else:
@@ -163,32 +191,44 @@ class Analyzer:
     def _mark(self, toks: list[Tok]) -> tuple[list[Tok], str | None]:
         aspect = None
         plains = [t.plain for t in toks]
-        found: list[tuple[int, str]] = []
+        found: list[tuple[bool, int, str]] = []
         for i, plain in enumerate(plains):
             if toks[i].weak:
                 continue
-            for cue, name in _CUES.get(plain, ()):
+            for cue, name, soft in _CUES.get(plain, ()):
                 n = len(cue)
                 if tuple(plains[i:i + n]) == cue:
                     for t in toks[i:i + n]:
                         t.weak = True
-                    found.append((i, name))
+                    found.append((soft, i, name))
                     break
-        if found:  # the cue the citizen wrote first is what they ask about
-            aspect = min(found)[1]
+        if found:  # the sharpest cue, then the one the citizen wrote first
+            aspect = min(found)[2]
+        for i in range(len(toks)):  # generic words ("ủy ban", "xã") count little
+            for n in (3, 2, 1):
+                if tuple(plains[i:i + n]) in self.generic:
+                    for t in toks[i:i + n]:
+                        t.weak = True
         for t in toks:
+            if t.term:
+                continue
             if t.plain.isdigit():  # "1 tháng", "3 lần": details, not the topic
                 t.stop = True
             elif t.plain in self.stop_plain and (not t.marked or t.exact in self.stop_exact
                                                or t.exact == t.plain):
                 t.stop = True
+        if toks and all(t.stop for t in toks):  # "bạn là ai": the words are the topic
+            for t in toks:
+                t.stop, t.filler = False, True
         return toks, aspect
 
     def analyze(self, text: str, repair=None) -> tuple[list[Tok], str | None]:
         toks = [Tok(t.exact, t.plain, marked=t.marked) for t in tokens(text)]
         if repair is not None:
             toks = repair(toks)
-        return self._mark(self._rewrite(toks))
+        # Twice, so that rewrites compose: "xóa đk thường trú" -> "xóa đăng ký thường
+        # trú" -> "xóa thường trú".
+        return self._mark(self._rewrite(self._rewrite(toks)))
 
     def off_topic_hits(self, toks: list[Tok], phrases: dict[str, list[tuple[Token, ...]]]
                        ) -> set[int]:
@@ -235,6 +275,7 @@ class _Doc:
     texts: list[dict[str, float]]  # per text: feature -> weight factor
     totals: list[float] = field(default_factory=list)
     where: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # feature -> texts
+    fillers: set[int] = field(default_factory=set)  # texts made only of stop words
 
 
 class Matcher:
@@ -261,7 +302,14 @@ class Matcher:
             if phrase and not self._known_phrase(phrase):
                 self.off_topic.setdefault(phrase[0].plain, []).append(phrase)
         self.analyzer.ambiguous = self.vocabulary | self.analyzer.stop_plain
-        self._vocab_list = sorted(self.vocabulary)
+        self._vocab_list = sorted(self.known - self.analyzer.stop_plain)
+        self.right_of: dict[str, set[str]] = {}
+        self.left_of: dict[str, set[str]] = {}
+        for f in self.idf:
+            if "_" in f:
+                a, b = f.split("_")
+                self.right_of.setdefault(a, set()).add(b)
+                self.left_of.setdefault(b, set()).add(a)
 
     def _add(self, entry: Entry) -> None:
         doc = _Doc(entry, {}, {}, [])
@@ -270,6 +318,8 @@ class Matcher:
             feats = _features(toks)
             if not feats:
                 continue
+            if any(t.filler for t in toks):
+                doc.fillers.add(len(doc.texts))
             doc.texts.append({f: k for f, (k, _, _) in feats.items()})
             for f, (k, _, exact) in feats.items():
                 doc.where.setdefault(f, []).append((len(doc.texts) - 1, k))
@@ -298,6 +348,9 @@ class Matcher:
             if t.plain in self.known or t.plain.isdigit() or len(t.plain) < 3:
                 out.append(t)
                 continue
+            if is_syllable(t.plain):  # a real word we do not know: leave it unknown
+                out.append(t)
+                continue
             fixed = next((c for c in telex_candidates(t.plain) if c in self.known), None)
             if fixed:
                 out.append(Tok(fixed, fixed, credit=t.credit))
@@ -308,7 +361,24 @@ class Matcher:
                 continue
             near = self._nearest(t.plain)
             out.append(Tok(near, near, credit=CORRECTED) if near else t)
+        for i, t in enumerate(out):  # "gia hạm tạm trú": "ham" next to "gia" is "han"
+            if t.plain not in self.known and len(t.plain) >= 2 and not t.plain.isdigit():
+                prev = out[i - 1].plain if i else ""
+                after = out[i + 1].plain if i + 1 < len(out) else ""
+                fixed = self._in_context(t.plain, prev, after)
+                if fixed:
+                    out[i] = Tok(fixed, fixed, credit=CORRECTED)
         return out
+
+    def _in_context(self, plain: str, prev: str, after: str) -> str | None:
+        """The knowledge syllable one edit away that forms a known pair with a neighbour."""
+        options = self.right_of.get(prev, set()) | self.left_of.get(after, set())
+        best = None
+        for option in options:
+            edits = OSA.distance(plain, option, score_cutoff=1)
+            if edits <= 1 and (best is None or self.idf[option] < self.idf[best]):
+                best = option
+        return best
 
     def _split(self, plain: str) -> list[str] | None:
         for i in range(2, len(plain) - 1):
@@ -318,10 +388,12 @@ class Matcher:
         return None
 
     def _nearest(self, plain: str) -> str | None:
-        if len(plain) < 5 or not self._vocab_list:
+        """The closest known syllable: one edit (a swap counts one) from 4 letters on,
+        two from 8."""
+        if len(plain) < 4 or not self._vocab_list:
             return None
         edits = 1 if len(plain) < 8 else 2
-        found = process.extractOne(plain, self._vocab_list, scorer=Levenshtein.distance,
+        found = process.extractOne(plain, self._vocab_list, scorer=OSA.distance,
                                    score_cutoff=edits)
         return found[0] if found else None
 
@@ -339,7 +411,11 @@ class Matcher:
                 weights[f] = self.idf[f] * k
             elif "_" not in f:
                 weights[f] = self.max_idf * UNKNOWN * k
+            elif any(part not in self.vocabulary for part in f.split("_")):
+                weights[f] = self.max_idf * UNKNOWN * UNKNOWN_PAIR * k
         total = sum(weights.values()) + len(off) * self.max_idf * OFF_TOPIC
+        content = sum(1 for t in toks if not t.stop)
+        filler = any(t.filler for t in toks)
         known = sorted((f for f in feats if f in self.postings),
                        key=lambda f: len(self.postings[f]))
         candidates: set[int] = set()
@@ -355,8 +431,9 @@ class Matcher:
         floor = SHORTLIST_FLOOR * max(coverage.values(), default=0.0)
         shortlist = [i for i in sorted(coverage, key=lambda i: -coverage[i])[:RERANK]
                      if coverage[i] >= floor]
+        long_share = min(1.0, LONG_AT / max(content, 1))
         hits = [Hit(self.docs[i].entry, self._score(self.docs[i], matched[i], weights, total,
-                                                    coverage[i]))
+                                                    coverage[i], long_share, filler))
                 for i in shortlist if matched[i]]
         hits.sort(key=lambda h: (-h.score, h.entry.id))
         hits = [h for h in hits[:MAX_HITS] if h.score > 0]
@@ -378,20 +455,36 @@ class Matcher:
         return matched
 
     def _score(self, doc: _Doc, matched: dict[str, float], weights: dict[str, float],
-               total: float, coverage: float) -> float:
+               total: float, coverage: float, long_share: float = 1.0,
+               filler: bool = False) -> float:
         """0.7 x the best single text (weighted geometric mean of how much of the
         question it covers and how much of it the question covers) + 0.3 x the share of
-        the question the whole entry covers."""
+        the question the whole entry covers. For a long message the share of the
+        question covered counts less (``long_share``): people wrap a question in a story.
+        A question made only of stop words ("bạn là ai") is only compared with entry
+        texts made only of stop words."""
+        q_share = Q_SHARE * long_share
+        blend = BLEND * long_share if not filler else 0.0
         got_q: dict[int, float] = {}
         got_t: dict[int, float] = {}
+        paired: set[int] = set()  # texts sharing a syllable pair with the question
         for f, c in matched.items():
             wq, wt = weights.get(f, 0.0) * c, self.idf[f] * c
+            pair = "_" in f
             for ti, factor in doc.where[f]:
                 got_q[ti] = got_q.get(ti, 0.0) + wq
                 got_t[ti] = got_t.get(ti, 0.0) + wt * factor
-        best = max(((q / total) ** Q_SHARE * (got_t[ti] / doc.totals[ti]) ** (1 - Q_SHARE)
-                    for ti, q in got_q.items() if q), default=0.0)
-        return round(min(1.0, 0.7 * best + 0.3 * coverage), 4)
+                if pair:
+                    paired.add(ti)
+        # Most Vietnamese words are two syllables: an entry that shares no syllable
+        # pair with the question matches on single syllables only, weak evidence.
+        best = max(((q / total) ** q_share * (got_t[ti] / doc.totals[ti]) ** (1 - q_share)
+                    for ti, q in got_q.items() if q and (not filler or ti in doc.fillers)),
+                   default=0.0)
+        score = (1 - blend) * best + blend * coverage
+        if not paired and not filler:
+            score *= UNPAIRED
+        return round(min(1.0, score), 4)
 
     def _revive(self, toks: list[Tok]) -> list[Tok]:
         """An unmarked syllable that is a stop word only once folded ("tu" for "từ")

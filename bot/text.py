@@ -138,6 +138,17 @@ def telex_candidates(plain: str) -> list[str]:
     return seen
 
 
+_SYLLABLE = re.compile(
+    r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+    r"(uye|uya|uyu|oai|oay|oeo|ieu|yeu|uoi|uou|ai|ao|au|ay|eo|eu|ia|ie|iu|oa|oe|oi|oo|ua|ue"
+    r"|ui|uo|uu|uy|ye|a|e|i|o|u|y)(ch|nh|ng|c|m|n|p|t)?$")
+
+
+def is_syllable(plain: str) -> bool:
+    """Could this folded word be a Vietnamese syllable? ("khoa" yes, "khog", "kys" no.)"""
+    return bool(_SYLLABLE.match(plain))
+
+
 _PHONE = re.compile(r"(?<!\d)(?:\+?84|0)(?:[\s.\-]?\d){8,10}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<!\d)\d{9}(?:\d{3})?(?!\d)")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.knowledge import Entry, Knowledge
+from bot.knowledge import ASPECT_FIELDS, Entry, Knowledge
 from handlers.types import Option, Reply
 
 ASPECT_LABELS = {
@@ -90,10 +90,13 @@ def _footer(entry: Entry) -> str:
 
 def procedure_options(entry: Entry, skip: str | None = None) -> list[Option]:
     options = [Option(label, f"e:{entry.id}:{aspect}")
-               for aspect, label in ASPECT_LABELS.items() if aspect != skip]
+               for aspect, label in ASPECT_LABELS.items()
+               if aspect != skip and entry.get(ASPECT_FIELDS[aspect])]
     url = _online_url(entry)
     if url:
         options.append(Option("🌐 Mở trang nộp trực tuyến", url=url))
+    elif entry.get("url"):
+        options.append(Option("🌐 Xem trên Cổng Dịch vụ công", url=entry.get("url")))
     options.append(MENU)
     return options
 
@@ -109,25 +112,31 @@ def _link_options(knowledge: Knowledge, entry: Entry) -> list[Option]:
 
 def procedure_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) -> Reply:
     title = f"{KIND_ICONS['procedure']} {entry.title}"
-    if aspect in ASPECT_LABELS:
-        lines = [title, f"{ASPECT_TITLES[aspect]}:", aspect_body(entry, aspect)]
-        if aspect != "time":
+    body = aspect_body(entry, aspect) if aspect in ASPECT_LABELS else ""
+    if body:
+        lines = [title, f"{ASPECT_TITLES[aspect]}:", body]
+        if aspect != "time" and entry.get("processing_time"):
             lines.append(f"⏱ Thời hạn: {entry.get('processing_time')}")
         if aspect == "legal" and entry.get("sources"):
             lines.append("Nguồn: " + "; ".join(entry.get("sources")[:2]))
         return Reply("\n\n".join(lines), procedure_options(entry, skip=aspect))
-    head = [title, f"Lĩnh vực: {entry.get('field')} · Cơ quan: {entry.get('agency')}"]
-    parts = ["\n".join(head)]
+    head = [title, " · ".join(f"{label}: {entry.get(key)}" for key, label in
+                              (("field", "Lĩnh vực"), ("agency", "Cơ quan")) if entry.get(key))]
+    parts = ["\n".join(line for line in head if line)]
     if entry.get("summary"):
         parts.append(entry.get("summary"))
     if entry.get("who"):
         parts.append(entry.get("who"))
-    parts.append("\n".join([
-        f"⏱ Thời hạn: {entry.get('processing_time')}",
-        f"💰 Lệ phí: {entry.get('fee')}",
-        f"📍 Nộp ở đâu: {entry.get('submit')}",
-        f"🌐 {_online_text(entry)}",
-    ]))
+    facts = [f"{icon} {label}: {entry.get(key)}" for key, icon, label in (
+        ("processing_time", "⏱", "Thời hạn"), ("fee", "💰", "Lệ phí"),
+        ("submit", "📍", "Nộp ở đâu")) if entry.get(key)]
+    if entry.get("online"):
+        facts.append(f"🌐 {_online_text(entry)}")
+    if facts:
+        parts.append("\n".join(facts))
+    if entry.get("imported"):
+        parts.append("Thông tin lấy từ danh mục thủ tục trên Cổng Dịch vụ công quốc gia; "
+                     "xem đầy đủ tại trang của thủ tục.")
     if entry.get("notes"):
         parts.append(f"Lưu ý: {entry.get('notes')}")
     footer = _footer(entry)
