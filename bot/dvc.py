@@ -188,7 +188,7 @@ def names(items: Any) -> list[str]:
 
 def number(value: float) -> str:
     """7 -> "7", 7.5 -> "7,5" (Vietnamese decimal comma)."""
-    return f"{value:g}".replace(".", ",")
+    return f"{value:.2f}".rstrip("0").rstrip(".").replace(".", ",")
 
 
 def money(value: float) -> str:
@@ -206,7 +206,7 @@ def one_of(options: list[str]) -> str:
 
 
 def entry_id(code: str) -> str:
-    return "dvc-" + code.lower().replace(".", "-")
+    return "dvc-" + code.replace(".", "-")
 
 
 def title_of(name: str) -> str:
@@ -314,9 +314,10 @@ def processing_time_of(detail: dict[str, Any]) -> str | None:
     for method in _methods(detail):
         qty, unit = method.get("processingTime"), method.get("processingTimeUnit")
         text = _duration(qty, unit)
-        if text is None and isinstance(qty, str) and _duration(qty, "DAY") is None:
-            words = clean(qty)  # the portal sometimes puts a sentence here
-            text = shorten(words) if words and fold(words) != "theo mo ta" else None
+        if text is None and isinstance(qty, str):
+            words = clean(qty)  # some records put a sentence here, or "Theo mô tả"
+            if re.search(r"[^\d.,\s]", words) and fold(words) != "theo mo ta":
+                text = shorten(words)
         if text is None and case_times:
             text = _choices(case_times)
         if text:
@@ -481,7 +482,7 @@ def _free_path(out_dir: Path, base: str, taken: set[str]) -> Path:
 # --- the importer -------------------------------------------------------------------
 
 
-def curated_codes(knowledge: Any) -> set[str]:
+def curated_codes_in(knowledge: Any) -> set[str]:
     """National codes of the hand-written procedures of a loaded ``Knowledge``."""
     return {str(e.data["code"]).strip() for e in knowledge.entries.values()
             if e.kind == "procedure" and e.data.get("code") and not e.data.get("imported")}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Combining marks for the five Vietnamese tones (after NFD).
 _TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
@@ -60,11 +61,20 @@ def _place_tone(syllable: str) -> str:
     return "".join(letters)
 
 
+@lru_cache(maxsize=200_000)
+def _syllable(word: str) -> tuple[str, str]:
+    """(cleaned, folded) forms of one lower-case NFC word; cached, as words repeat."""
+    exact = word if word.isascii() else _place_tone(word)
+    return exact, strip_marks(exact)
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(unicodedata.normalize("NFC", text or "").lower())
+
+
 def clean(text: str) -> str:
     """NFC, lower case, unified tone placement, words separated by one space."""
-    text = unicodedata.normalize("NFC", text or "").lower()
-    words = _WORD.findall(text)
-    return " ".join(_place_tone(w) for w in words)
+    return " ".join(_syllable(w)[0] for w in _words(text))
 
 
 def strip_marks(text: str) -> str:
@@ -98,7 +108,7 @@ class Token:
 
 def tokens(text: str) -> list[Token]:
     """Split a text into syllable tokens, each in both forms."""
-    return [Token(w, strip_marks(w)) for w in clean(text).split()]
+    return [Token(*_syllable(w)) for w in _words(text)]
 
 
 _TELEX_PAIRS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"),

@@ -22,7 +22,7 @@ def root(tmp_path):
 
 
 def run_import(root: Path) -> dvc.ImportReport:
-    curated = dvc.curated_codes(kb.load(root))
+    curated = dvc.curated_codes_in(kb.load(root))
     return dvc.import_dvc(FIXTURE, root / "imported", curated_codes=curated)
 
 

@@ -149,3 +149,10 @@ def test_bundled_folder_is_found_from_an_install(tmp_path):
     shutil.copytree(Path(kb.__file__).parent, copy)
     shutil.copytree(kb.default_dir(), copy / "knowledge")
     assert (copy / "knowledge" / "office.yaml").is_file()
+
+
+def test_placeholder_marker_needs_its_colon():
+    assert kb.is_placeholder("VÍ DỤ: 0912")
+    assert kb.is_placeholder("  ví dụ: số nhà")
+    assert not kb.is_placeholder("Vì dùng giấy tờ điện tử nên không cần bản giấy")
+    assert not kb.is_placeholder("Ví dụ như giấy khai sinh")
