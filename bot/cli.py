@@ -95,6 +95,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if knowledge.errors else 0
 
 
+def cmd_import_dvc(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.dvc import curated_codes_in, import_dvc
+
+    knowledge = kb.load(args.knowledge)
+    out = Path(args.out) if args.out else knowledge.root / "imported"
+    report = import_dvc(Path(args.path), out, curated_codes_in(knowledge))
+    for error in report.errors:
+        print(error, file=sys.stderr)
+    print(f"{report.summary()} -> {out}")
+    return 1 if report.errors and not report.written else 0
+
+
 def cmd_questions(args: argparse.Namespace) -> int:
     storage = Storage(args.db)
     rows = storage.unanswered(args.limit)
@@ -129,6 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check the knowledge base")
     p.add_argument("dir", nargs="?", help="knowledge folder to check")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("import-dvc", help="import national portal procedure records")
+    p.add_argument("path", help="a folder with catalog.jsonl and/or details/*.json, or one file")
+    p.add_argument("--out", metavar="DIR",
+                   help="where to write the entry files (default: <knowledge>/imported/)")
+    p.set_defaults(func=cmd_import_dvc)
 
     p = sub.add_parser("questions", help="questions log")
     qsub = p.add_subparsers(dest="which", required=True)

@@ -3,7 +3,7 @@
 import json
 import re
 
-from conftest import run_motcua
+from conftest import ROOT, run_motcua
 
 
 def test_ask_json_has_the_stable_shape():
@@ -76,3 +76,20 @@ def test_unanswered_questions_are_listed(tmp_path):
     assert result.returncode == 0
     assert re.search(r"^\s+2\s+\S+\s+cách nuôi cá koi$", result.stdout, re.M), result.stdout
     assert "khai sinh" not in result.stdout
+
+
+def test_import_dvc_then_ask(tmp_path):
+    import shutil
+
+    from bot.knowledge import default_dir
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(default_dir(), knowledge)
+    fixture = str(ROOT / "tests" / "data" / "dvc_fixture")
+    result = run_motcua("--knowledge", str(knowledge), "import-dvc", fixture)
+    assert result.returncode == 0, result.stderr
+    assert "written" in result.stdout and (knowledge / "imported").is_dir()
+    assert run_motcua("validate", str(knowledge)).returncode == 0
+    # the curated khai-sinh still answers; the imported copy of its code was skipped
+    ask = run_motcua("--knowledge", str(knowledge), "ask", "--json", "dang ky khai sinh")
+    assert json.loads(ask.stdout)["hits"][0]["id"] == "khai-sinh"
