@@ -121,7 +121,21 @@ OFFICE = {
     "province": ("str", False),
     "feedback_deadline_days": ("int", False),
     "staff": ("staff", False),
+    "offices": ("mappings", False),
 }
+# One bot may serve a whole province: each one-stop centre with the communes it serves.
+OFFICE_ITEM = {
+    "id": ("id", True),
+    "name": ("str", True),
+    "level": ("str", True),
+    "areas": ("list", False),
+    "address": ("str", False),
+    "hours": ("str", False),
+    "phones": ("list", False),
+    "email": ("str", False),
+    "url": ("str", False),
+}
+OFFICE_LEVELS = ("xã", "tỉnh")
 STAFF = {"telegram": ("list", False), "zalo": ("list", False), "chat": ("str", False)}
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -288,12 +302,15 @@ def _type_ok(kind: str, value: Any) -> bool:
         return isinstance(value, (dt.date, str))
     if kind in ("online", "staff"):
         return isinstance(value, dict)
+    if kind == "mappings":
+        return isinstance(value, list) and all(isinstance(v, dict) for v in value)
     return False
 
 
 _TYPE_NAMES = {"str": "text", "id": "text", "list": "a list of texts", "bool": "true or false",
                "int": "a whole number", "date": "a date (YYYY-MM-DD)",
-               "online": "a mapping", "staff": "a mapping"}
+               "online": "a mapping", "staff": "a mapping",
+               "mappings": "a list of mappings"}
 
 
 def _check_fields(data: LineDict, spec: dict[str, tuple[str, bool]], rel: str,
@@ -314,7 +331,7 @@ def _check_fields(data: LineDict, spec: dict[str, tuple[str, bool]], rel: str,
             problems.append(Problem(rel, line, name, f"must be {type_name}"))
         elif isinstance(value, str) and not value.strip():
             problems.append(Problem(rel, line, name, "empty"))
-        elif isinstance(value, list) and any(not v.strip() for v in value):
+        elif isinstance(value, list) and any(isinstance(v, str) and not v.strip() for v in value):
             problems.append(Problem(rel, line, name, "empty item"))
         elif isinstance(value, list) and not value and required:
             problems.append(Problem(rel, line, name, "empty list"))
@@ -461,6 +478,18 @@ def _load_office(path: Path, rel: str, knowledge: Knowledge, problems: list[Prob
     staff = doc.get("staff")
     if isinstance(staff, LineDict):
         _check_fields(staff, STAFF, rel, problems, prefix="staff.")
+    offices = doc.get("offices") if _type_ok("mappings", doc.get("offices")) else []
+    seen: set[str] = set()
+    for index, office in enumerate(offices or []):
+        prefix = f"offices[{index}]."
+        _check_fields(office, OFFICE_ITEM, rel, problems, prefix=prefix)
+        if office.get("level") not in OFFICE_LEVELS and "level" in office:
+            problems.append(Problem(rel, office.line_of("level"), prefix + "level",
+                                    f"must be one of {', '.join(OFFICE_LEVELS)}"))
+        if office.get("id") in seen:
+            problems.append(Problem(rel, office.line_of("id"), prefix + "id",
+                                    f"duplicate office id '{office.get('id')}'"))
+        seen.add(office.get("id"))
     knowledge.office = dict(doc)
 
 

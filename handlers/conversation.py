@@ -15,11 +15,11 @@ import logging
 import re
 from typing import Any
 
-from bot.knowledge import KINDS, Knowledge
+from bot.knowledge import KINDS, Entry, Knowledge
 from bot.matcher import Match, Matcher
 from bot.storage import Storage
 from bot.text import fold
-from handlers import feedback
+from handlers import feedback, offices
 from handlers.cards import ASPECT_LABELS, KIND_ICONS, MENU, entry_card
 from handlers.types import Message, Option, Reply
 
@@ -94,12 +94,16 @@ class Conversation:
             return self.command(msg, text, state)
         if state.get("flow") == "feedback":
             return feedback.step(self, msg, text, state)
+        if state.pop("awaiting", None) == "commune":
+            office = offices.find(self.knowledge, text)
+            if office is not None:
+                return [offices.remember(self.knowledge, state, office)]
         plain = fold(text)
         if plain in GREETINGS:
             return [self.welcome()]
         if plain in THANKS:
             return [Reply("Dạ, rất vui được giúp bạn. Cần gì bạn cứ hỏi tiếp nhé!", [MENU])]
-        return self.answer(msg, text)
+        return self.answer(msg, text, state)
 
     @staticmethod
     def _picked(text: str, state: dict[str, Any]) -> str | None:
@@ -128,8 +132,16 @@ class Conversation:
             return [Reply("Không có việc gì đang làm dở để hủy.", [MENU])]
         if name in ("tracuu", "xoadulieu"):
             return feedback.command(self, msg, name, arg.strip(), state)
+        if name == "xaphuong":
+            if arg.strip() and offices.find(self.knowledge, arg):
+                return [offices.remember(self.knowledge, state,
+                                         offices.find(self.knowledge, arg))]
+            if not offices.offices(self.knowledge, "xã"):
+                return [Reply("Bot chưa có danh sách xã/phường của đơn vị. Bạn hỏi nơi nộp "
+                              "tại UBND xã/phường nơi mình cư trú nhé.", [MENU])]
+            return [offices.ask(self.knowledge, state)]
         return [Reply("Mình chưa hiểu lệnh này. Các lệnh dùng được: /menu, /phananh, "
-                      "/tracuu, /huy, /help.", [MENU])]
+                      "/tracuu, /xaphuong, /huy, /help.", [MENU])]
 
     def press(self, msg: Message, data: str, state: dict[str, Any]) -> list[Reply]:
         parts = data.split(":")
@@ -140,7 +152,11 @@ class Conversation:
             if entry is None:
                 return [Reply("Mục này không còn trong dữ liệu. Bạn mở lại menu nhé.", [MENU])]
             aspect = parts[2] if len(parts) > 2 and parts[2] in ASPECT_LABELS else None
-            return [entry_card(self.knowledge, entry, aspect)]
+            return self.show(entry, aspect, state)
+        if parts[0] == "o" and len(parts) == 2:
+            office = offices.by_id(self.knowledge, parts[1])
+            if office is not None:
+                return [offices.remember(self.knowledge, state, office)]
         if parts[0] == "fb":
             return feedback.press(self, msg, parts[1:], state)
         if parts[0] == "help":
@@ -193,13 +209,24 @@ class Conversation:
 
     # --- questions ---------------------------------------------------------------------
 
-    def answer(self, msg: Message, text: str) -> list[Reply]:
+    def answer(self, msg: Message, text: str, state: dict[str, Any]) -> list[Reply]:
         match = self.matcher.match(text)
         best = match.hits[0] if match.hits else None
         self.storage.log_question(msg.channel, text, match.status, match.aspect,
                                   best.entry.id if best else None,
                                   best.score if best else None)
+        if match.status == "answer":
+            return self.show(match.hits[0].entry, match.aspect, state)
         return [reply_for(self, match)]
+
+    def show(self, entry: Entry, aspect: str | None, state: dict[str, Any]) -> list[Reply]:
+        """An entry's card; where it depends on the office, the citizen's own office."""
+        reply = entry_card(self.knowledge, entry, aspect)
+        level = offices.OFFICE_ENTRIES.get(entry.id)
+        if entry.kind == "procedure" and aspect == "place":
+            level = "tỉnh" if "tỉnh" in str(entry.get("level", "")) and \
+                "xã" not in str(entry.get("level", "")) else "xã"
+        return offices.localize(self.knowledge, reply, state, level) if level else [reply]
 
     def unknown(self, match: Match | None = None) -> Reply:
         hotline = self.knowledge.office.get("hotline") or "18001096"

@@ -156,3 +156,16 @@ def test_placeholder_marker_needs_its_colon():
     assert kb.is_placeholder("  ví dụ: số nhà")
     assert not kb.is_placeholder("Vì dùng giấy tờ điện tử nên không cần bản giấy")
     assert not kb.is_placeholder("Ví dụ như giấy khai sinh")
+
+
+def test_offices_are_checked(tmp_path):
+    office = OFFICE + ("offices:\n"
+                       "  - id: xa-a\n    name: Trung tâm xã A\n    level: xã\n"
+                       "    areas: [xã A, xã B cũ]\n"
+                       "  - id: xa-a\n    name: Trung tâm tỉnh\n    level: huyện\n"
+                       "  - {name: Không có id, level: tỉnh}\n")
+    found = problems(make(tmp_path, GOOD, office))
+    assert "knowledge/office.yaml:8: offices[1].id: duplicate office id 'xa-a'" in found
+    assert "knowledge/office.yaml:10: offices[1].level: must be one of xã, tỉnh" in found
+    assert "knowledge/office.yaml:11: offices[2].id: missing" in found
+    assert not any("offices[0]" in p for p in found)
