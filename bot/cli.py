@@ -7,11 +7,12 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from bot import knowledge as kb
 from bot.matcher import Match, Matcher
-from bot.storage import Storage
+from bot.storage import Storage, StorageError
 
 
 def _conversation(args: argparse.Namespace, db: str | None = None):
@@ -96,8 +97,6 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_import_dvc(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from bot.dvc import curated_codes_in, import_dvc
 
     knowledge = kb.load(args.knowledge)
@@ -107,6 +106,73 @@ def cmd_import_dvc(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
     print(f"{report.summary()} -> {out}")
     return 1 if report.errors and not report.written else 0
+
+
+def _feedback_rows(args: argparse.Namespace, storage: Storage):
+    from bot import reports
+
+    since, until, label = reports.period(args.quarter, args.half, args.year,
+                                         getattr(args, "start", None), getattr(args, "end", None))
+    rows = storage.list_feedback(status=args.status, category=args.category,
+                                 channel=args.channel, since=since, until=until)
+    return rows, label
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from bot import reports
+    from bot.storage import CATEGORIES, STATUSES
+
+    storage = Storage(args.db)
+    actor = f"cli:{args.by}" if getattr(args, "by", None) else "cli"
+    try:
+        if args.action == "list":
+            rows, label = _feedback_rows(args, storage)
+            for row in rows:
+                when = reports.local(row["at"]).strftime("%d/%m/%Y %H:%M")
+                print(f"{row['ticket']}  {when}  {row['channel']:<8} "
+                      f"{STATUSES[row['status']]:<14} {CATEGORIES.get(row['category'], '')}: "
+                      f"{row['text'][:60]}")
+            print(f"{len(rows)} feedback ({label})")
+        elif args.action == "show":
+            row = storage.get_feedback(args.ticket)
+            if row is None:
+                print(f"no feedback {args.ticket}", file=sys.stderr)
+                return 1
+            for key in ("ticket", "at", "channel", "category", "procedure_id", "status",
+                        "text", "phone", "answer", "first_answer_at", "answered_by"):
+                value = reports.readable(row, key)
+                print(f"{key:<16}{value if value not in (None, '') else '-'}")
+        elif args.action == "answer":
+            row = storage.answer_feedback(args.ticket, args.text, actor)
+            print(f"{row['ticket']}: answered" + ("" if row["user_id"] else
+                                                  " (the citizen removed their chat link)"))
+        elif args.action == "status":
+            row = storage.set_status(args.ticket, args.status_value, actor)
+            print(f"{row['ticket']}: {row['status']}")
+        elif args.action == "export":
+            rows, label = _feedback_rows(args, storage)
+            fmt = args.format or ("csv" if str(args.output).endswith(".csv") else "xlsx")
+            write = reports.write_csv if fmt == "csv" else reports.write_xlsx
+            path = write(rows, Path(args.output), with_contacts=args.with_contacts)
+            print(f"{len(rows)} feedback ({label}) -> {path}")
+        elif args.action == "report":
+            rows, label = _feedback_rows(args, storage)
+            knowledge = kb.load(args.knowledge)
+            deadline = knowledge.office.get("feedback_deadline_days") or 10
+            summary = reports.summarize(rows, deadline, label)
+            print(reports.format_summary(summary))
+            if args.xlsx:
+                reports.write_xlsx(rows, Path(args.xlsx), summary=summary)
+                print(f"-> {args.xlsx}")
+        elif args.action == "purge":
+            print(f"{storage.purge_personal(args.days)} feedback cleared of contact details")
+    except KeyError as exc:
+        print(f"no feedback {exc.args[0]}", file=sys.stderr)
+        return 1
+    except ValueError as exc:
+        print(f"motcua feedback: {exc}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def cmd_questions(args: argparse.Namespace) -> int:
@@ -150,6 +216,44 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where to write the entry files (default: <knowledge>/imported/)")
     p.set_defaults(func=cmd_import_dvc)
 
+    p = sub.add_parser("feedback", help="citizens' feedback: list, show, answer, "
+                       "status, export, report, purge")
+    fsub = p.add_subparsers(dest="action", required=True)
+
+    def filters(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--status", choices=["new", "in_progress", "answered", "closed"])
+        q.add_argument("--category")
+        q.add_argument("--channel")
+        q.add_argument("--quarter", metavar="2026Q3")
+        q.add_argument("--half", metavar="2026H1")
+        q.add_argument("--year", metavar="2026")
+        q.add_argument("--from", dest="start", metavar="YYYY-MM-DD")
+        q.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="inclusive")
+
+    filters(fsub.add_parser("list", help="feedback, oldest first"))
+    q = fsub.add_parser("show", help="one feedback")
+    q.add_argument("ticket")
+    q = fsub.add_parser("answer", help="answer; the citizen receives it on their channel")
+    q.add_argument("ticket")
+    q.add_argument("text")
+    q.add_argument("--by", help="staff name for the record")
+    q = fsub.add_parser("status", help="change status")
+    q.add_argument("ticket")
+    q.add_argument("status_value", choices=["new", "in_progress", "answered", "closed"])
+    q.add_argument("--by", help="staff name for the record")
+    q = fsub.add_parser("export", help="write .xlsx or .csv")
+    filters(q)
+    q.add_argument("-o", "--output", required=True, help="file.xlsx or file.csv")
+    q.add_argument("--format", choices=["xlsx", "csv"])
+    q.add_argument("--with-contacts", action="store_true",
+                   help="include phone numbers citizens agreed to give")
+    q = fsub.add_parser("report", help="counts for a quarter, half, year or dates")
+    filters(q)
+    q.add_argument("--xlsx", metavar="FILE", help="also write the report with a chart sheet")
+    q = fsub.add_parser("purge", help="drop contact details of answered/closed feedback")
+    q.add_argument("--days", type=int, default=365)
+    p.set_defaults(func=cmd_feedback)
+
     p = sub.add_parser("questions", help="questions log")
     qsub = p.add_subparsers(dest="which", required=True)
     q = qsub.add_parser("unanswered", help="questions the bot could not answer, most frequent first")
@@ -164,7 +268,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "batch", None):
         args.json = True
-    return args.func(args)
+    try:
+        return args.func(args)
+    except StorageError as exc:
+        print(f"motcua: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,7 +1,11 @@
-"""SQLite storage through sqlite-utils: conversation state and the question log.
+"""SQLite storage through sqlite-utils: feedback tickets, the outbox, conversation
+state and the question log.
 
 Every write is committed before the function returns (WAL journal, synchronous
 FULL), so what the bot confirmed to a citizen survives a crash or ``kill -9``.
+Ticket numbers come from a per-year counter updated in the same transaction as the
+feedback row (``BEGIN IMMEDIATE``), so concurrent writers (several adapters, the CLI)
+never share or skip a number.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ import datetime as dt
 import json
 import os
 import sqlite3
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +23,7 @@ import sqlite_utils
 from bot.text import mask_personal
 
 DEFAULT_DB = Path("data") / "motcua.db"
+VN_TIME = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")  # no daylight saving
 CATEGORIES = {
     "quy-dinh": "Quy định, thủ tục hành chính",
     "thai-do": "Thái độ, hành vi cán bộ",
@@ -25,6 +31,34 @@ CATEGORIES = {
     "gop-y": "Góp ý, sáng kiến",
     "khac": "Khác",
 }
+STATUSES = {"new": "Mới tiếp nhận", "in_progress": "Đang xử lý",
+            "answered": "Đã trả lời", "closed": "Đã đóng"}
+
+# Each migration runs once, in order, inside one transaction; the version is stored.
+MIGRATIONS: list[list[str]] = [
+    [
+        """create table questions (id integer primary key, at text, channel text,
+           text text, status text, aspect text, top_id text, score float)""",
+        "create index idx_questions_status on questions (status)",
+        """create table feedback (id integer primary key, ticket text not null unique,
+           year integer, seq integer, at text, channel text, user_id text, category text,
+           procedure_id text, text text, phone text, status text, answer text,
+           first_answer_at text, answered_at text, answered_by text, updated text)""",
+        "create index idx_feedback_user on feedback (channel, user_id)",
+        "create index idx_feedback_status on feedback (status, at)",
+        "create index idx_feedback_at on feedback (at)",
+        "create table ticket_seq (year integer primary key, last integer not null)",
+        """create table events (id integer primary key, ticket text, at text, actor text,
+           action text, detail text)""",
+        "create index idx_events_ticket on events (ticket)",
+        """create table outbox (id integer primary key, at text, channel text,
+           chat_id text, text text, options text, document text, sent_at text,
+           attempts integer default 0, error text)""",
+        "create index idx_outbox_pending on outbox (channel, sent_at)",
+        """create table state (channel text, user_id text, data text, updated text,
+           primary key (channel, user_id))""",
+    ],
+]
 
 
 class StorageError(Exception):
@@ -33,6 +67,10 @@ class StorageError(Exception):
 
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def parse_time(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
 
 
 def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
@@ -44,29 +82,40 @@ class Storage:
         self.path = resolve_path(path)
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(self.path), timeout=5, isolation_level=None,
-                               check_same_thread=False)
-        self.db = sqlite_utils.Database(conn)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=FULL")
-        self._migrate()
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=10, isolation_level=None,
+                                   check_same_thread=False)
+            self.db = sqlite_utils.Database(conn)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute("PRAGMA busy_timeout=10000")
+            self._migrate()
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open the database {self.path}: {exc}") from exc
 
     def _migrate(self) -> None:
-        if "questions" not in self.db.table_names():
-            self.db["questions"].create(
-                {"id": int, "at": str, "channel": str, "text": str, "status": str,
-                 "aspect": str, "top_id": str, "score": float}, pk="id")
-            self.db["questions"].create_index(["status"])
-        if "feedback" not in self.db.table_names():
-            self.db["feedback"].create(
-                {"id": int, "ticket": str, "at": str, "channel": str, "user_id": str,
-                 "category": str, "text": str, "phone": str, "status": str, "answer": str,
-                 "answered_at": str, "updated": str}, pk="id")
-            self.db["feedback"].create_index(["ticket"], unique=True)
-            self.db["feedback"].create_index(["channel", "user_id"])
-        if "state" not in self.db.table_names():
-            self.db["state"].create({"channel": str, "user_id": str, "data": str,
-                                     "updated": str}, pk=("channel", "user_id"))
+        self.db.execute("create table if not exists schema_version (version integer)")
+        row = self.db.execute("select max(version) from schema_version").fetchone()
+        version = row[0] or 0
+        for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self._transaction():
+                for statement in statements:
+                    self.db.execute(statement)
+                self.db.execute("insert into schema_version values (?)", [number])
+
+    @contextmanager
+    def _transaction(self):
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+            self.db.execute("COMMIT")
+        except BaseException:
+            try:
+                self.db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            raise
 
     # --- questions the bot was asked ------------------------------------------
 
@@ -86,54 +135,170 @@ class Storage:
     # --- per-user conversation state ------------------------------------------
 
     def get_state(self, channel: str, user_id: str) -> dict[str, Any]:
-        try:
-            row = self.db["state"].get((channel, user_id))
-        except sqlite_utils.db.NotFoundError:
-            return {}
-        return json.loads(row["data"])
+        row = self.db.execute("select data from state where channel = ? and user_id = ?",
+                              [channel, user_id]).fetchone()
+        return json.loads(row[0]) if row else {}
 
     def set_state(self, channel: str, user_id: str, data: dict[str, Any]) -> None:
-        self.db["state"].upsert({"channel": channel, "user_id": user_id,
-                                 "data": json.dumps(data, ensure_ascii=False),
-                                 "updated": now()}, pk=("channel", "user_id"))
+        self.db.execute(
+            "insert or replace into state (channel, user_id, data, updated) values (?,?,?,?)",
+            [channel, user_id, json.dumps(data, ensure_ascii=False), now()])
 
     # --- feedback -------------------------------------------------------------------
 
     def add_feedback(self, channel: str, user_id: str, category: str, text: str,
-                     phone: str | None = None) -> str:
-        """Store a feedback and return its ticket; raises StorageError if not committed."""
+                     phone: str | None = None, procedure_id: str | None = None,
+                     notify=None) -> str:
+        """Store a feedback and return its ticket; raises StorageError if not committed.
+
+        ``notify(ticket)`` gives (channel, chat_id, text, options) messages for staff,
+        queued in the same transaction: no feedback without its staff notice."""
         at = now()
+        year = int(at[:4])
         try:
-            self.db.execute("BEGIN IMMEDIATE")
-            cursor = self.db.execute(
-                "insert into feedback (at, channel, user_id, category, text, phone, "
-                "status, updated) values (?, ?, ?, ?, ?, ?, 'new', ?)",
-                [at, channel, user_id, category, text, phone, at])
-            ticket = f"PA-{at[:4]}-{cursor.lastrowid:06d}"
-            self.db.execute("update feedback set ticket = ? where id = ?",
-                            [ticket, cursor.lastrowid])
-            self.db.execute("COMMIT")
+            with self._transaction():
+                self.db.execute(
+                    "insert into ticket_seq (year, last) values (?, 1) "
+                    "on conflict(year) do update set last = last + 1", [year])
+                seq = self.db.execute("select last from ticket_seq where year = ?",
+                                      [year]).fetchone()[0]
+                ticket = f"PA-{year}-{seq:06d}"
+                self.db.execute(
+                    "insert into feedback (ticket, year, seq, at, channel, user_id, category, "
+                    "procedure_id, text, phone, status, updated) "
+                    "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?)",
+                    [ticket, year, seq, at, channel, user_id, category, procedure_id, text,
+                     phone, at])
+                self._event(ticket, f"{channel}:citizen", "created", category)
+                for chat_channel, chat_id, notice, options in (notify(ticket) if notify else []):
+                    self._enqueue(chat_channel, chat_id, notice, options)
         except sqlite3.Error as exc:
-            try:
-                self.db.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
             raise StorageError(str(exc)) from exc
         return ticket
 
+    def _event(self, ticket: str, actor: str, action: str, detail: str = "") -> None:
+        self.db.execute("insert into events (ticket, at, actor, action, detail) "
+                        "values (?, ?, ?, ?, ?)", [ticket, now(), actor, action, detail])
+
     def get_feedback(self, ticket: str) -> dict[str, Any] | None:
-        rows = list(self.db["feedback"].rows_where("ticket = ?", [ticket]))
+        rows = list(self.db.query("select * from feedback where ticket = ?",
+                                  [ticket.strip().upper()]))
         return rows[0] if rows else None
 
     def feedback_of(self, channel: str, user_id: str) -> list[dict[str, Any]]:
-        return list(self.db["feedback"].rows_where("channel = ? and user_id = ?",
-                                                   [channel, user_id], order_by="id desc"))
+        return list(self.db.query(
+            "select * from feedback where channel = ? and user_id = ? order by id desc",
+            [channel, user_id]))
+
+    def count_feedback_since(self, channel: str, user_id: str, since: str) -> int:
+        return self.db.execute(
+            "select count(*) from feedback where channel = ? and user_id = ? and at >= ?",
+            [channel, user_id, since]).fetchone()[0]
+
+    def list_feedback(self, status: str | list[str] | None = None, category: str | None = None,
+                      channel: str | None = None, since: str | None = None,
+                      until: str | None = None, limit: int | None = None
+                      ) -> list[dict[str, Any]]:
+        """Feedback, oldest first; ``since``/``until`` are UTC ISO times (until exclusive)."""
+        where, params = [], []
+        statuses = [status] if isinstance(status, str) else status
+        if statuses:
+            where.append(f"status in ({','.join('?' * len(statuses))})")
+            params += statuses
+        for column, value in (("category", category), ("channel", channel)):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if since:
+            where.append("at >= ?")
+            params.append(since)
+        if until:
+            where.append("at < ?")
+            params.append(until)
+        sql = "select * from feedback" + (" where " + " and ".join(where) if where else "")
+        sql += " order by id"
+        if limit:
+            sql += f" limit {int(limit)}"
+        return list(self.db.query(sql, params))
+
+    def answer_feedback(self, ticket: str, answer: str, actor: str) -> dict[str, Any]:
+        """Store a staff answer and queue it for the citizen on the channel they used."""
+        at = now()
+        with self._transaction():
+            row = self.get_feedback(ticket)
+            if row is None:
+                raise KeyError(ticket)
+            self.db.execute(
+                "update feedback set answer = ?, status = 'answered', answered_at = ?, "
+                "answered_by = ?, first_answer_at = coalesce(first_answer_at, ?), "
+                "updated = ? where ticket = ?", [answer, at, actor, at, at, row["ticket"]])
+            self._event(row["ticket"], actor, "answered", answer[:200])
+            if row["user_id"]:
+                self._enqueue(row["channel"], row["user_id"],
+                              f"Trả lời phản ánh {row['ticket']}:\n\n{answer}\n\n"
+                              f"Xem lại: /tracuu {row['ticket']}")
+        return self.get_feedback(ticket)
+
+    def set_status(self, ticket: str, status: str, actor: str) -> dict[str, Any]:
+        if status not in STATUSES:
+            raise ValueError(status)
+        with self._transaction():
+            row = self.get_feedback(ticket)
+            if row is None:
+                raise KeyError(ticket)
+            self.db.execute("update feedback set status = ?, updated = ? where ticket = ?",
+                            [status, now(), row["ticket"]])
+            self._event(row["ticket"], actor, "status", status)
+            if row["user_id"] and status != row["status"]:
+                self._enqueue(row["channel"], row["user_id"],
+                              f"Phản ánh {row['ticket']} chuyển sang: {STATUSES[status]}.")
+        return self.get_feedback(ticket)
 
     def forget_user(self, channel: str, user_id: str) -> int:
         """Remove a citizen's phone and chat link; the anonymous text stays."""
-        cursor = self.db.execute(
-            "update feedback set user_id = null, phone = null, updated = ? "
-            "where channel = ? and user_id = ?", [now(), channel, user_id])
-        self.db.execute("delete from state where channel = ? and user_id = ?",
-                        [channel, user_id])
+        with self._transaction():
+            cursor = self.db.execute(
+                "update feedback set user_id = null, phone = null, updated = ? "
+                "where channel = ? and user_id = ?", [now(), channel, user_id])
+            self.db.execute("delete from state where channel = ? and user_id = ?",
+                            [channel, user_id])
+            self.db.execute("delete from outbox where channel = ? and chat_id = ? and "
+                            "sent_at is null", [channel, user_id])
         return cursor.rowcount
+
+    def purge_personal(self, days: int) -> int:
+        """Drop phones and chat links of feedback closed or answered over ``days`` ago."""
+        cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).isoformat()
+        cursor = self.db.execute(
+            "update feedback set phone = null, user_id = null, updated = ? where "
+            "status in ('answered', 'closed') and updated < ? and "
+            "(phone is not null or user_id is not null)", [now(), cutoff])
+        return cursor.rowcount
+
+    # --- outbox: messages to chats other than the one being answered ------------------
+
+    def _enqueue(self, channel: str, chat_id: str, text: str,
+                 options: list[dict[str, str]] | None = None, document: str | None = None
+                 ) -> None:
+        self.db.execute(
+            "insert into outbox (at, channel, chat_id, text, options, document) "
+            "values (?, ?, ?, ?, ?, ?)",
+            [now(), channel, chat_id, text, json.dumps(options or [], ensure_ascii=False),
+             document])
+
+    def enqueue(self, channel: str, chat_id: str, text: str,
+                options: list[dict[str, str]] | None = None, document: str | None = None
+                ) -> None:
+        self._enqueue(channel, chat_id, text, options, document)
+
+    def pending(self, channel: str, limit: int = 50) -> list[dict[str, Any]]:
+        return list(self.db.query(
+            "select * from outbox where channel = ? and sent_at is null and attempts < 10 "
+            "order by id limit ?", [channel, limit]))
+
+    def mark_sent(self, message_id: int) -> None:
+        self.db.execute("update outbox set sent_at = ? where id = ?", [now(), message_id])
+
+    def mark_failed(self, message_id: int, error: str) -> None:
+        self.db.execute("update outbox set attempts = attempts + 1, error = ? where id = ?",
+                        [error[:500], message_id])

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import logging
 import re
+import time
+from collections import deque
 from typing import Any
 
+from bot.config import Config
 from bot.knowledge import KINDS, Entry, Knowledge
 from bot.matcher import Match, Matcher
 from bot.storage import Storage
 from bot.text import fold
-from handlers import feedback, offices
+from handlers import feedback, offices, staff
 from handlers.cards import ASPECT_LABELS, KIND_ICONS, MENU, entry_card
 from handlers.types import Message, Option, Reply
 
@@ -55,14 +58,20 @@ def _slug(text: str) -> str:
 
 
 class Conversation:
-    def __init__(self, knowledge: Knowledge, storage: Storage, matcher: Matcher | None = None):
+    def __init__(self, knowledge: Knowledge, storage: Storage, matcher: Matcher | None = None,
+                 config: Config | None = None):
         self.knowledge = knowledge
         self.storage = storage
         self.matcher = matcher or Matcher(knowledge)
+        self.config = config or Config.load(knowledge)
+        self._recent: dict[tuple[str, str], deque[float]] = {}
 
     # --- entry point --------------------------------------------------------------
 
     def handle(self, msg: Message) -> list[Reply]:
+        flood = self._flooding(msg)
+        if flood is not None:
+            return flood
         try:
             state = self.storage.get_state(msg.channel, msg.user_id)
             replies = self._dispatch(msg, state)
@@ -75,6 +84,18 @@ class Conversation:
         except Exception:
             log.exception("could not save conversation state")
         return replies
+
+    def _flooding(self, msg: Message) -> list[Reply] | None:
+        """Over the per-user limit of messages a minute: one polite note, then silence."""
+        now = time.monotonic()
+        recent = self._recent.setdefault((msg.channel, msg.user_id), deque())
+        while recent and now - recent[0] > 60:
+            recent.popleft()
+        recent.append(now)
+        limit = self.config.flood_per_minute
+        if len(recent) == limit + 1:
+            return [Reply("Bạn nhắn hơi nhanh. Bạn đợi khoảng một phút rồi gửi tiếp nhé.")]
+        return [] if len(recent) > limit else None
 
     def _dispatch(self, msg: Message, state: dict[str, Any]) -> list[Reply]:
         if msg.kind not in ("text", "button"):
@@ -92,6 +113,8 @@ class Conversation:
             return self.press(msg, picked, state)
         if text.startswith("/"):
             return self.command(msg, text, state)
+        if state.get("staff_answer"):
+            return staff.typed_answer(self, msg, text, state)
         if state.get("flow") == "feedback":
             return feedback.step(self, msg, text, state)
         if state.pop("awaiting", None) == "commune":
@@ -126,8 +149,10 @@ class Conversation:
             return [self.menu()]
         if name in ("phananh", "gopy"):
             return feedback.start(self, msg, state)
+        if name in staff.COMMANDS:
+            return staff.command(self, msg, name, arg, state)
         if name == "huy":
-            if state.pop("flow", None):
+            if state.pop("flow", None) or state.pop("staff_answer", None):
                 return [Reply("Đã hủy. Bạn có thể hỏi tiếp hoặc mở menu.", [MENU])]
             return [Reply("Không có việc gì đang làm dở để hủy.", [MENU])]
         if name in ("tracuu", "xoadulieu"):
@@ -159,6 +184,8 @@ class Conversation:
                 return [offices.remember(self.knowledge, state, office)]
         if parts[0] == "fb":
             return feedback.press(self, msg, parts[1:], state)
+        if parts[0] == "s":
+            return staff.press(self, msg, parts[1:], state)
         if parts[0] == "help":
             return [self.welcome()]
         return [Reply("Lựa chọn này đã cũ. Bạn mở lại menu nhé.", [MENU])]

@@ -1,14 +1,19 @@
-"""The citizen's side of feedback (phản ánh, kiến nghị): category, text, optional
-phone with consent, summary, confirm, then a ticket number only after the write is
-committed. State lives in SQLite, so a restart in the middle loses nothing."""
+"""The citizen's side of feedback (phản ánh, kiến nghị).
+
+category → text → the procedure it concerns (offered from the text, optional) →
+phone number only with explicit consent → summary → confirm → a ticket number, given
+only after the write is committed. State lives in SQLite, so a restart in the middle
+loses nothing; /huy cancels at any step.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
-from bot.storage import CATEGORIES, StorageError
-from bot.text import mask_personal
+from bot.storage import CATEGORIES, STATUSES, VN_TIME, StorageError
+from bot.text import fold, mask_personal
 from handlers.cards import MENU
 from handlers.types import Message, Option, Reply
 
@@ -17,19 +22,29 @@ if TYPE_CHECKING:
 
 CANCEL_HINT = "Gõ /huy nếu muốn dừng."
 _PHONE = re.compile(r"^(?:\+?84|0)\d{9,10}$")
-STATUS_LABELS = {"new": "Mới tiếp nhận", "in_progress": "Đang xử lý",
-                 "answered": "Đã trả lời", "closed": "Đã đóng"}
+YES = {"co", "co a", "dong y", "ok", "yes", "1"}
+NO = {"khong", "ko", "k", "thoi", "no", "khong can"}
 
 
 def _hotline(conv: Conversation) -> str:
     return str(conv.knowledge.office.get("hotline") or "18001096")
 
 
+def _categories() -> list[Option]:
+    return [Option(label, f"fb:c:{key}") for key, label in CATEGORIES.items()]
+
+
 def start(conv: Conversation, msg: Message, state: dict[str, Any]) -> list[Reply]:
+    today = dt.datetime.now(VN_TIME).replace(hour=0, minute=0, second=0, microsecond=0)
+    sent = conv.storage.count_feedback_since(msg.channel, msg.user_id,
+                                             today.astimezone(dt.timezone.utc).isoformat())
+    if sent >= conv.config.feedback_per_day:
+        return [Reply(f"Hôm nay bạn đã gửi {sent} phản ánh, đủ mức tối đa trong một ngày. "
+                      f"Bạn gửi tiếp vào ngày mai, hoặc gọi tổng đài {_hotline(conv)} nếu "
+                      "việc gấp nhé.", [MENU])]
     state["flow"] = "feedback"
     state["fb"] = {"step": "category"}
-    options = [Option(label, f"fb:c:{key}") for key, label in CATEGORIES.items()]
-    return [Reply("Bạn muốn phản ánh, kiến nghị về việc gì? " + CANCEL_HINT, options)]
+    return [Reply("Bạn muốn phản ánh, kiến nghị về việc gì? " + CANCEL_HINT, _categories())]
 
 
 def press(conv: Conversation, msg: Message, parts: list[str], state: dict[str, Any]
@@ -48,13 +63,18 @@ def press(conv: Conversation, msg: Message, parts: list[str], state: dict[str, A
         state["fb"] = fb
         return [Reply(f"Bạn đã chọn: {CATEGORIES[value]}.\n\nHãy mô tả nội dung: việc gì, ở "
                       "đâu, khi nào, thủ tục nào (nếu có). " + CANCEL_HINT)]
-    if action == "p":
+    if action == "t" and fb.get("step") == "procedure":
+        entry = conv.knowledge.entries.get(value)
+        fb["procedure"] = entry.id if entry else None
+        return [_consent(fb)]
+    if action == "p" and fb.get("step") in ("consent", "phone", "confirm"):
         if value == "yes":
             fb["step"] = "phone"
             return [Reply("Bạn gõ số điện thoại để cán bộ liên hệ (chỉ dùng để trả lời phản "
-                          "ánh này, bạn có thể xóa bất cứ lúc nào bằng /xoadulieu).")]
+                          "ánh này; xóa bất cứ lúc nào bằng /xoadulieu).",
+                          [Option("Không để lại", "fb:p:no")])]
         fb.pop("phone", None)
-        return [_summary(fb)]
+        return [_summary(conv, fb)]
     if action == "send" and fb.get("step") == "confirm":
         return _save(conv, msg, fb, state)
     if action == "edit":
@@ -64,31 +84,66 @@ def press(conv: Conversation, msg: Message, parts: list[str], state: dict[str, A
 
 
 def step(conv: Conversation, msg: Message, text: str, state: dict[str, Any]) -> list[Reply]:
+    """A typed message in the middle of a feedback."""
     fb = state.setdefault("fb", {"step": "category"})
-    if fb.get("step") == "text":
-        if len(text) < 10:
+    current = fb.get("step")
+    if current == "category":
+        return [Reply("Bạn chọn loại phản ánh bằng các lựa chọn bên dưới nhé. " + CANCEL_HINT,
+                      _categories())]
+    if current == "text":
+        if len(text.strip()) < 10:
             return [Reply("Nội dung hơi ngắn. Bạn mô tả rõ hơn một chút giúp mình nhé. "
                           + CANCEL_HINT)]
-        fb.update(text=text[:3000], step="consent")
-        return [Reply("Bạn có muốn để lại số điện thoại để cán bộ liên hệ không? "
-                      "Không bắt buộc.", [Option("Có, để lại số", "fb:p:yes"),
-                                           Option("Không để lại", "fb:p:no")])]
-    if fb.get("step") == "phone":
-        phone = re.sub(r"[\s.\-]", "", text)
+        fb["text"] = text.strip()[:3000]
+        return [_procedure(conv, fb)]
+    if current == "procedure":
+        return [_procedure(conv, fb, again=True)]
+    if current == "consent":
+        answer = fold(text)
+        if answer in YES:
+            return press(conv, msg, ["p", "yes"], state)
+        if answer in NO:
+            return press(conv, msg, ["p", "no"], state)
+        return [_consent(fb)]
+    if current == "phone":
+        phone = re.sub(r"[\s.\-()]", "", text)
         if not _PHONE.match(phone):
             return [Reply("Số điện thoại chưa đúng (ví dụ 0912345678). Bạn gõ lại, hoặc "
                           "chọn không để lại số.", [Option("Không để lại", "fb:p:no")])]
         fb["phone"] = phone
-        return [_summary(fb)]
-    if fb.get("step") == "confirm":
-        return [_summary(fb)]
-    return start(conv, msg, state)
+        return [_summary(conv, fb)]
+    return [_summary(conv, fb)]
 
 
-def _summary(fb: dict[str, Any]) -> Reply:
+def _procedure(conv: Conversation, fb: dict[str, Any], again: bool = False) -> Reply:
+    """Offer the procedures the text seems to be about; skip when none fits."""
+    fb["step"] = "procedure"
+    match = conv.matcher.match(fb["text"])
+    options = [Option(h.entry.title, f"fb:t:{h.entry.id}") for h in match.hits
+               if h.entry.kind == "procedure" and h.score >= 0.3][:3]
+    if not options:
+        fb["procedure"] = None
+        return _consent(fb)
+    options.append(Option("Không liên quan thủ tục cụ thể", "fb:t:-"))
+    lead = "Bạn chọn một mục giúp mình nhé." if again else \
+        "Phản ánh này liên quan đến thủ tục nào?"
+    return Reply(lead, options)
+
+
+def _consent(fb: dict[str, Any]) -> Reply:
+    fb["step"] = "consent"
+    return Reply("Bạn có muốn để lại số điện thoại để cán bộ liên hệ không? Không bắt buộc; "
+                 "câu trả lời luôn được gửi về đây.",
+                 [Option("Có, để lại số", "fb:p:yes"), Option("Không để lại", "fb:p:no")])
+
+
+def _summary(conv: Conversation, fb: dict[str, Any]) -> Reply:
     fb["step"] = "confirm"
-    lines = ["Bạn kiểm tra lại trước khi gửi:", f"• Loại: {CATEGORIES[fb['category']]}",
-             f"• Nội dung: {fb['text']}"]
+    lines = ["Bạn kiểm tra lại trước khi gửi:", f"• Loại: {CATEGORIES[fb['category']]}"]
+    entry = conv.knowledge.entries.get(fb.get("procedure") or "")
+    if entry:
+        lines.append(f"• Thủ tục: {entry.title}")
+    lines.append(f"• Nội dung: {fb['text']}")
     if fb.get("phone"):
         lines.append(f"• Số điện thoại: {fb['phone']}")
     return Reply("\n".join(lines), [Option("✅ Gửi", "fb:send"),
@@ -98,8 +153,9 @@ def _summary(fb: dict[str, Any]) -> Reply:
 def _save(conv: Conversation, msg: Message, fb: dict[str, Any], state: dict[str, Any]
           ) -> list[Reply]:
     try:
-        ticket = conv.storage.add_feedback(msg.channel, msg.user_id, fb["category"],
-                                           fb["text"], fb.get("phone"))
+        ticket = conv.storage.add_feedback(
+            msg.channel, msg.user_id, fb["category"], fb["text"], fb.get("phone"),
+            fb.get("procedure"), notify=staff_notice(conv, fb))
     except StorageError:
         return [Reply("Xin lỗi, hệ thống chưa lưu được phản ánh của bạn nên chưa thể xác "
                       "nhận. Bạn bấm Gửi lại sau ít phút, hoặc gọi tổng đài "
@@ -110,6 +166,17 @@ def _save(conv: Conversation, msg: Message, fb: dict[str, Any], state: dict[str,
     return [Reply(f"Đã tiếp nhận phản ánh của bạn. Mã phản ánh: {ticket}\n\n"
                   f"Cán bộ sẽ xem xét và trả lời trong khoảng {days} ngày làm việc; câu trả "
                   f"lời sẽ gửi về đây. Xem tình trạng: /tracuu {ticket}", [MENU])]
+
+
+def staff_notice(conv: Conversation, fb: dict[str, Any]):
+    """Messages for the staff chats, queued in the same transaction as the feedback."""
+    def notice(ticket: str) -> list[tuple[str, str, str, list[dict[str, str]]]]:
+        text = (f"📣 Phản ánh mới {ticket}\nLoại: {CATEGORIES[fb['category']]}\n"
+                f"Nội dung: {fb['text'][:500]}")
+        options = [{"label": "Xem", "data": f"s:v:{ticket}"},
+                   {"label": "Đang xử lý", "data": f"s:st:{ticket}:in_progress"}]
+        return [(*chat.split(":", 1), text, options) for chat in sorted(conv.config.staff_chats)]
+    return notice
 
 
 def command(conv: Conversation, msg: Message, name: str, arg: str, state: dict[str, Any]
@@ -127,7 +194,7 @@ def command(conv: Conversation, msg: Message, name: str, arg: str, state: dict[s
             return [Reply("Bạn chưa gửi phản ánh nào từ tài khoản này. Gửi mới: /phananh",
                           [MENU])]
         lines = ["Phản ánh bạn đã gửi:"] + [
-            f"• {row['ticket']} — {STATUS_LABELS.get(row['status'], row['status'])}"
+            f"• {row['ticket']} — {STATUSES.get(row['status'], row['status'])}"
             for row in mine[:10]]
         lines.append("Xem chi tiết: /tracuu <mã phản ánh>")
         return [Reply("\n".join(lines), [MENU])]
@@ -135,7 +202,7 @@ def command(conv: Conversation, msg: Message, name: str, arg: str, state: dict[s
     if row is None or row["channel"] != msg.channel or row["user_id"] != msg.user_id:
         return [Reply(f"Không tìm thấy phản ánh {mask_personal(ticket)[:40]} trong các phản ánh "
                       "bạn đã gửi từ tài khoản này. Bạn kiểm tra lại mã nhé.", [MENU])]
-    lines = [f"Phản ánh {row['ticket']}", f"Tình trạng: {STATUS_LABELS.get(row['status'])}",
+    lines = [f"Phản ánh {row['ticket']}", f"Tình trạng: {STATUSES.get(row['status'])}",
              f"Nội dung: {row['text']}"]
     if row.get("answer"):
         lines.append(f"Trả lời của cán bộ: {row['answer']}")

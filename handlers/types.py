@@ -22,6 +22,7 @@ class Option:
 class Reply:
     text: str
     options: list[Option] = field(default_factory=list)
+    document: str = ""  # path of a file to send with the text (exports)
 
     def as_text(self) -> str:
         """The reply for a channel without buttons: choices numbered, links spelled out.
@@ -39,6 +40,8 @@ class Reply:
         if links:
             lines.append("")
             lines += [f"{o.label}: {o.url}" for o in links]
+        if self.document:
+            lines += ["", f"[Tệp đính kèm: {self.document}]"]
         return "\n".join(lines)
 
 

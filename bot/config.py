@@ -1,0 +1,82 @@
+"""Configuration from the environment and ``office.yaml``. Secrets come only from the
+environment (or a ``.env``-style file named by ``MOTCUA_ENV_FILE``) and are never
+logged: ``Config.__repr__`` hides them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from bot.knowledge import Knowledge
+
+
+def _ids(value: Any, channel: str | None = None) -> set[str]:
+    """'telegram:1, zalo:abc' or a list of ids for one channel -> {'telegram:1', ...}."""
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    out = set()
+    for item in items:
+        item = str(item).strip()
+        if not item:
+            continue
+        out.add(item if ":" in item or channel is None else f"{channel}:{item}")
+    return out
+
+
+def read_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
+    values = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, _, value = line.partition("=")
+            values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+@dataclass
+class Config:
+    staff: set[str] = field(default_factory=set)  # "channel:user_id"
+    staff_chats: set[str] = field(default_factory=set)  # "channel:chat_id" to notify
+    flood_per_minute: int = 20
+    feedback_per_day: int = 5
+    retention_days: int = 365
+    export_dir: Path = Path("data") / "exports"
+    telegram_token: str = field(default="", repr=False)
+    telegram_base_url: str = "https://api.telegram.org/bot"
+    telegram_file_url: str = "https://api.telegram.org/file/bot"
+    webhook_secret: str = field(default="", repr=False)
+    zalo_token: str = field(default="", repr=False)
+    zalo_base_url: str = "https://bot-api.zaloplatforms.com/bot"
+    zalo_webhook_secret: str = field(default="", repr=False)
+
+    @classmethod
+    def load(cls, knowledge: Knowledge | None = None,
+             env: Mapping[str, str] | None = None) -> "Config":
+        env = dict(os.environ if env is None else env)
+        if env.get("MOTCUA_ENV_FILE"):
+            env = {**read_env_file(env["MOTCUA_ENV_FILE"]), **env}
+        office = knowledge.office if knowledge else {}
+        staff_conf = office.get("staff") or {}
+        staff = _ids(env.get("MOTCUA_STAFF_IDS"))
+        for channel in ("telegram", "zalo", "terminal"):
+            staff |= _ids(staff_conf.get(channel) or [], channel)
+        chats = _ids(env.get("MOTCUA_STAFF_CHAT")) | _ids(staff_conf.get("chat") or "")
+        return cls(
+            staff=staff,
+            staff_chats=chats,
+            flood_per_minute=int(env.get("MOTCUA_FLOOD_PER_MINUTE", 20)),
+            feedback_per_day=int(env.get("MOTCUA_FEEDBACK_PER_DAY", 5)),
+            retention_days=int(env.get("MOTCUA_RETENTION_DAYS", 365)),
+            export_dir=Path(env.get("MOTCUA_EXPORT_DIR", Path("data") / "exports")),
+            telegram_token=env.get("TELEGRAM_BOT_TOKEN", ""),
+            telegram_base_url=env.get("TELEGRAM_API_BASE_URL") or cls.telegram_base_url,
+            telegram_file_url=env.get("TELEGRAM_API_FILE_URL") or cls.telegram_file_url,
+            webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
+            zalo_token=env.get("ZALO_BOT_TOKEN", ""),
+            zalo_base_url=env.get("ZALO_API_BASE_URL") or cls.zalo_base_url,
+            zalo_webhook_secret=env.get("ZALO_WEBHOOK_SECRET", ""),
+        )
+
+    def is_staff(self, channel: str, user_id: str) -> bool:
+        return f"{channel}:{user_id}" in self.staff

@@ -1,0 +1,266 @@
+"""Feedback end to end: terminal chat, staff in chat and CLI, exports, reports, crashes."""
+
+import csv
+import datetime as dt
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from openpyxl import load_workbook
+
+from bot import reports
+from bot.config import Config
+from bot.storage import Storage
+from conftest import ROOT, run_motcua
+from handlers.conversation import Conversation
+from handlers.types import Message
+
+TICKET = re.compile(r"Mã phản ánh: (PA-\d{4}-\d{6})")
+
+
+def chat(db, lines, user="citizen", env=None):
+    result = run_motcua("--db", str(db), "chat", stdin="\n".join(lines) + "\n",
+                        env={"MOTCUA_TERMINAL_USER": user, **(env or {})})
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.stdout
+
+
+FLOW = ["/phananh", "2", "Cán bộ nhận hồ sơ đăng ký khai sinh cho con tôi hẹn đi hẹn lại ba lần",
+        "1", "1", "0912345678", "1"]  # category, text, procedure, consent, phone, send
+
+
+def test_citizen_flow_in_the_terminal(tmp_path):
+    db = tmp_path / "fb.db"
+    out = chat(db, FLOW + ["/tracuu"])
+    ticket = TICKET.search(out).group(1)
+    assert "Loại: Thái độ, hành vi cán bộ" in out and "0912345678" in out
+    row = sqlite3.connect(db).execute(
+        "select category, text, phone, status from feedback where ticket = ?",
+        [ticket]).fetchone()
+    assert row == ("thai-do", FLOW[2], "0912345678", "new")
+    assert "• Thủ tục: Đăng ký khai sinh" in out
+    assert f"{ticket} — Mới tiếp nhận" in out
+
+
+@pytest.mark.parametrize("stop_after", range(1, 7))
+def test_cancel_at_each_step_stores_nothing(tmp_path, stop_after):
+    db = tmp_path / "cancel.db"
+    out = chat(db, FLOW[:stop_after] + ["/huy", "/tracuu"])
+    assert "Đã hủy" in out
+    assert "Bạn chưa gửi phản ánh nào" in out
+    assert sqlite3.connect(db).execute("select count(*) from feedback").fetchone()[0] == 0
+
+
+def test_lookup_refused_to_others_and_staff_answer_reaches_citizen(tmp_path):
+    db = tmp_path / "answer.db"
+    ticket = TICKET.search(chat(db, FLOW)).group(1)
+    other = chat(db, [f"/tracuu {ticket}"], user="someone-else")
+    assert "Không tìm thấy" in other and "hẹn đi hẹn lại" not in other
+    answer = "Trung tâm đã làm việc với cán bộ và xin lỗi ông/bà."
+    result = run_motcua("--db", str(db), "feedback", "answer", ticket, answer, "--by", "Lan")
+    assert result.returncode == 0 and "answered" in result.stdout
+    back = chat(db, [f"/tracuu {ticket}"])
+    assert f"Trả lời phản ánh {ticket}" in back and answer in back  # delivered on return
+    assert "Đã trả lời" in back
+    assert chat(db, ["xin chào"]).count(answer) == 0  # delivered once
+
+
+def test_delete_my_data_in_the_terminal(tmp_path):
+    db = tmp_path / "delete.db"
+    ticket = TICKET.search(chat(db, FLOW)).group(1)
+    out = chat(db, ["/xoadulieu", "1", f"/tracuu {ticket}"])
+    assert "Đã xóa số điện thoại" in out and "Không tìm thấy" in out
+    row = sqlite3.connect(db).execute("select user_id, phone, text from feedback").fetchone()
+    assert row == (None, None, FLOW[2])
+
+
+@pytest.fixture
+def staffed(knowledge, matcher, tmp_path):
+    config = Config(staff={"telegram:42"}, staff_chats={"telegram:-100"},
+                    export_dir=tmp_path / "exports")
+    return Conversation(knowledge, Storage(tmp_path / "staff.db"), matcher, config)
+
+
+def file_feedback(conv, user="c1", channel="zalo"):
+    for step in (dict(text="/phananh"), dict(data="fb:c:quy-dinh"),
+                 dict(text="Thủ tục đăng ký tạm trú đòi quá nhiều giấy tờ photo"),
+                 dict(data="fb:t:-"), dict(data="fb:p:no"), dict(data="fb:send")):
+        kind = "button" if "data" in step else "text"
+        replies = conv.handle(Message(channel, user, kind=kind, **step))
+    return TICKET.search(replies[0].text).group(1)
+
+
+def test_staff_in_chat_across_channels(staffed):
+    ticket = file_feedback(staffed, channel="zalo")
+    notices = staffed.storage.pending("telegram")
+    assert [n["chat_id"] for n in notices] == ["-100"] and ticket in notices[0]["text"]
+    staff = lambda **kw: staffed.handle(Message("telegram", "42", **kw))[0]  # noqa: E731
+    assert ticket in staff(text="/ds").text
+    assert "Thủ tục đăng ký tạm trú" in staff(data=f"s:v:{ticket}", kind="button").text
+    assert "Đang xử lý" in staff(data=f"s:st:{ticket}:in_progress", kind="button").text
+    staff(data=f"s:a:{ticket}", kind="button")
+    done = staff(text="Đã chuyển công an xã rà soát, sẽ bỏ yêu cầu bản photo.")
+    assert "Đã trả lời" in done.text
+    to_citizen = [m for m in staffed.storage.pending("zalo") if m["chat_id"] == "c1"]
+    assert any("bỏ yêu cầu bản photo" in m["text"] for m in to_citizen)
+    export = staff(text="/xuat")
+    assert export.document.endswith(".xlsx") and os.path.exists(export.document)
+    assert oct(os.stat(export.document).st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.parametrize("command", ["/ds", "/xem PA-2026-000001", "/traloi PA-2026-000001 x",
+                                     "/trangthai PA-2026-000001 dong", "/xuat", "/baocao"])
+def test_staff_commands_refused_to_citizens(staffed, command):
+    ticket = file_feedback(staffed)
+    reply = staffed.handle(Message("telegram", "43", text=command.replace(
+        "PA-2026-000001", ticket)))[0]
+    assert reply.text.startswith("Lệnh này chỉ dành cho cán bộ") and not reply.document
+    forged = staffed.handle(Message("telegram", "43", data=f"s:st:{ticket}:closed",
+                                    kind="button"))[0]
+    assert forged.text.startswith("Lệnh này chỉ dành cho cán bộ")
+    assert staffed.storage.get_feedback(ticket)["status"] == "new"
+
+
+def test_limits_are_polite(knowledge, matcher, tmp_path):
+    conv = Conversation(knowledge, Storage(tmp_path / "lim.db"), matcher,
+                        Config(flood_per_minute=5, feedback_per_day=2))
+    replies = [conv.handle(Message("zalo", "u", text="khai sinh")) for _ in range(8)]
+    assert "nhắn hơi nhanh" in replies[5][0].text and replies[6] == []
+    conv = Conversation(knowledge, Storage(tmp_path / "cap.db"), matcher,
+                        Config(feedback_per_day=2))
+    file_feedback(conv, "u2")
+    file_feedback(conv, "u2")
+    third = conv.handle(Message("zalo", "u2", text="/phananh"))[0]
+    assert "đủ mức tối đa" in third.text
+
+
+def seeded(tmp_path):
+    """Hand-counted fixture: six feedback items with fixed times (UTC)."""
+    storage = Storage(tmp_path / "report.db")
+    rows = [  # at, category, channel, status, first answer after hours
+        ("2026-07-01T02:00:00+00:00", "thai-do", "zalo", "answered", 5),
+        ("2026-07-15T02:00:00+00:00", "thai-do", "telegram", "closed", 30),
+        ("2026-08-03T02:00:00+00:00", "quy-dinh", "zalo", "new", None),
+        ("2026-09-30T17:30:00+00:00", "gop-y", "zalo", "new", None),  # 1/10 in Vietnam
+        ("2026-09-30T10:00:00+00:00", "tre-hen", "telegram", "in_progress", None),
+        ("2026-06-30T18:00:00+00:00", "khac", "zalo", "answered", 10),  # 1/7 in Vietnam
+    ]
+    for at, category, channel, status, hours in rows:
+        ticket = storage.add_feedback(channel, "u", category, f"Nội dung {category} có dấu")
+        answer_at = (dt.datetime.fromisoformat(at) + dt.timedelta(hours=hours)).isoformat() \
+            if hours else None
+        storage.db.execute("update feedback set at = ?, status = ?, first_answer_at = ? "
+                           "where ticket = ?", [at, status, answer_at, ticket])
+    return storage
+
+
+def test_report_figures_match_hand_counts(tmp_path):
+    storage = seeded(tmp_path)
+    since, until, label = reports.period(quarter="2026Q3")
+    rows = storage.list_feedback(since=since, until=until)
+    assert label == "Quý 3/2026" and len(rows) == 5  # 1/10 (VN) is Q4; 1/7 (VN) is Q3
+    summary = reports.summarize(rows, 10, label,
+                                as_of=dt.datetime(2026, 10, 10, tzinfo=dt.timezone.utc))
+    assert summary["by_category"]["Thái độ, hành vi cán bộ"] == 2
+    assert summary["by_category"]["Khác"] == 1 and summary["by_category"]["Góp ý, sáng kiến"] == 0
+    assert summary["by_status"] == {"Mới tiếp nhận": 1, "Đang xử lý": 1, "Đã trả lời": 2,
+                                    "Đã đóng": 1}
+    assert summary["by_channel"] == {"Zalo": 3, "Telegram": 2}
+    assert summary["answered"] == 3 and summary["median_hours"] == 10
+    # 3/8 + 10 working days = 17/8, overdue; 30/9 + 10 working days = 14/10, not yet
+    assert len(summary["overdue"]) == 1
+    text = run_motcua("--db", str(tmp_path / "report.db"), "feedback", "report",
+                      "--quarter", "2026Q3").stdout
+    assert re.search(r"Tổng số phản ánh\s+5", text)
+    assert reports.period(half="2026H2")[2] == "6 tháng cuối năm 2026"
+
+
+def test_exports_reread_cell_by_cell(tmp_path):
+    storage = seeded(tmp_path)
+    rows = storage.list_feedback()
+    xlsx = reports.write_xlsx(rows, tmp_path / "out.xlsx",
+                              summary=reports.summarize(rows, 10, "Tất cả"))
+    book = load_workbook(xlsx)
+    assert book.sheetnames == ["Tổng hợp", "Biểu đồ", "Phản ánh"]
+    sheet = book["Phản ánh"]
+    assert [c.value for c in sheet[1]][:3] == ["Mã phản ánh", "Thời gian gửi", "Kênh"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
+    first = [c.value for c in sheet[2]]
+    assert first[0] == rows[0]["ticket"]
+    assert first[1] == dt.datetime(2026, 7, 1, 9, 0)  # 02:00 UTC = 09:00 in Vietnam
+    assert first[3] == "Thái độ, hành vi cán bộ" and first[5] == "Nội dung thai-do có dấu"
+    assert sheet.max_row == len(rows) + 1
+    assert book["Biểu đồ"]._charts
+    path = reports.write_csv(rows, tmp_path / "out.csv")
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        table = list(csv.reader(f))
+    assert table[0][0] == "Mã phản ánh" and len(table) == len(rows) + 1
+    assert table[1][1] == "01/07/2026 09:00" and table[1][5] == "Nội dung thai-do có dấu"
+    assert oct(os.stat(path).st_mode & 0o777) == "0o600"
+
+
+def test_cli_export_filters(tmp_path):
+    seeded(tmp_path)
+    out = tmp_path / "zalo.csv"
+    result = run_motcua("--db", str(tmp_path / "report.db"), "feedback", "export",
+                        "--channel", "zalo", "--quarter", "2026Q3", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    with open(out, encoding="utf-8-sig") as f:
+        assert len(list(csv.reader(f))) == 1 + 3  # three zalo items in Q3
+
+
+def test_tickets_are_unique_and_sequential_with_concurrent_writers(tmp_path):
+    db = tmp_path / "many.db"
+    Storage(db)
+    code = ("import sys; from bot.storage import Storage; s = Storage(sys.argv[1]);"
+            "print('\\n'.join(s.add_feedback('zalo', sys.argv[2], 'khac', 'x' * 20) "
+            "for _ in range(40)))")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(db), f"w{i}"], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True) for i in range(4)]
+    tickets = [t for p in procs for t in p.communicate(timeout=60)[0].split()]
+    assert len(tickets) == len(set(tickets)) == 160
+    numbers = sorted(int(t.rsplit("-", 1)[1]) for t in tickets)
+    assert numbers == list(range(1, 161))
+
+
+def test_every_confirmed_ticket_survives_kill_9(tmp_path):
+    """Citizens file feedback as fast as the bot answers; the bot is killed with SIGKILL
+    mid-stream; every ticket it printed must be on disk with its text."""
+    db = tmp_path / "crash.db"
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "--db", str(db), "chat"],
+                            cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True, env={**os.environ, "MOTCUA_FEEDBACK_PER_DAY": "100000",
+                                            "MOTCUA_FLOOD_PER_MINUTE": "100000"})
+    texts = [f"Phản ánh số {i}: hồ sơ trễ hẹn ở bộ phận một cửa" for i in range(400)]
+    script = "".join(f"/phananh\n3\n{t}\n2\n1\n" for t in texts)
+
+    def feed():
+        try:
+            proc.stdin.write(script)
+            proc.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+
+    import threading
+    threading.Thread(target=feed, daemon=True).start()
+    confirmed = []
+    deadline = time.monotonic() + 60
+    while len(confirmed) < 25 and time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        found = TICKET.search(line)
+        if found:
+            confirmed.append(found.group(1))
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert len(confirmed) >= 25
+    stored = dict(sqlite3.connect(db).execute("select ticket, text from feedback"))
+    for n, ticket in enumerate(confirmed):
+        assert stored.get(ticket) == texts[n], ticket
