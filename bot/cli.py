@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import os
 import sys
 from pathlib import Path
@@ -77,10 +76,29 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    if os.environ.get("TELEGRAM_BOT_TOKEN") or os.environ.get("ZALO_BOT_TOKEN"):
-        print("Telegram and Zalo channels are not part of this version yet; "
-              "starting the terminal chat.", file=sys.stderr)
-    return cmd_chat(args)
+    import asyncio
+
+    from bot import logs
+    from bot.runner import serve
+
+    conv = _conversation(args, args.db)
+    config = conv.config
+    logs.setup(os.environ.get("MOTCUA_LOG_LEVEL", "WARNING"),
+               [config.telegram_token, config.zalo_token, config.webhook_secret,
+                config.zalo_webhook_secret])
+    purged = conv.storage.purge_personal(config.retention_days)
+    if purged:
+        print(f"cleared contact details of {purged} old feedback items", file=sys.stderr)
+    if not config.telegram_token:
+        if args.webhook:
+            print("motcua run: --webhook needs TELEGRAM_BOT_TOKEN", file=sys.stderr)
+            return 2
+        from bot.terminal import chat
+
+        chat(conv)
+        return 0
+    asyncio.run(serve(conv, config, args.webhook, args.listen))
+    return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -203,7 +221,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="chat with the bot in this terminal")
     p.set_defaults(func=cmd_chat)
 
-    p = sub.add_parser("run", help="start the bot (terminal chat when no messenger token)")
+    p = sub.add_parser("run", help="start the bot: every channel whose token is set "
+                       "(terminal chat when none)")
+    p.add_argument("--webhook", metavar="URL",
+                   help="Telegram webhook mode: the public HTTPS URL Telegram posts to")
+    p.add_argument("--listen", metavar="HOST:PORT", default="127.0.0.1:8443",
+                   help="where the webhook server listens (behind your reverse proxy)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check the knowledge base")
@@ -263,8 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=os.environ.get("MOTCUA_LOG_LEVEL", "WARNING"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from bot import logs
+
+    logs.setup(os.environ.get("MOTCUA_LOG_LEVEL", "WARNING"),
+               [os.environ.get("TELEGRAM_BOT_TOKEN", ""), os.environ.get("ZALO_BOT_TOKEN", "")])
     args = build_parser().parse_args(argv)
     if getattr(args, "batch", None):
         args.json = True
