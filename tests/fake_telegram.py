@@ -71,11 +71,13 @@ class FakeTelegram:
                  username: str = "motcua_test_bot"):
         self.token = token
         self.username = username
-        self.lock = threading.Condition()
+        self.lock = threading.Condition()  # guards everything; wakes getUpdates
+        self.chat_events: dict[str, threading.Condition] = {}  # per chat, same lock
         self.updates: list[dict[str, Any]] = []
         self.next_update = 1
         self.next_message = 1
         self.sent: list[dict[str, Any]] = []  # every accepted send, in order
+        self.by_chat: dict[str, list[dict[str, Any]]] = {}
         self.calls: list[tuple[str, int]] = []  # (method, HTTP status)
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.webhook: dict[str, Any] | None = None
@@ -149,20 +151,29 @@ class FakeTelegram:
         with self.lock:
             self.failures.setdefault(method, []).extend([(status, extra)] * times)
 
+    def _chat(self, chat_id: int | str) -> threading.Condition:
+        key = str(chat_id)
+        if key not in self.chat_events:
+            self.chat_events[key] = threading.Condition(self.lock)
+        return self.chat_events[key]
+
     def messages_to(self, chat_id: int | str) -> list[dict[str, Any]]:
         with self.lock:
-            return [m for m in self.sent if str(m["chat_id"]) == str(chat_id)]
+            return list(self.by_chat.get(str(chat_id), []))
 
     def wait_for(self, chat_id: int | str, count: int, timeout: float = 10.0
                  ) -> list[dict[str, Any]]:
         """Wait until ``count`` messages have been sent to the chat; return them all."""
         deadline = time.monotonic() + timeout
+        key = str(chat_id)
         with self.lock:
+            event = self._chat(key)
             while True:
-                found = [m for m in self.sent if str(m["chat_id"]) == str(chat_id)]
-                if len(found) >= count or time.monotonic() > deadline:
-                    return found
-                self.lock.wait(0.05)
+                found = self.by_chat.get(key, [])
+                left = deadline - time.monotonic()
+                if len(found) >= count or left <= 0:
+                    return list(found)
+                event.wait(left)
 
     # --- the HTTP side --------------------------------------------------------------
 
@@ -181,11 +192,14 @@ class FakeTelegram:
                 status, payload = fake.dispatch(self.path, self.headers.get("Content-Type", ""),
                                                 body)
                 data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client went away (shutdown): nothing to answer
 
             do_GET = do_POST  # noqa: N815
 
@@ -264,7 +278,7 @@ class FakeTelegram:
         with self.lock:
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
             while not self.updates and time.monotonic() < deadline:
-                self.lock.wait(0.05)
+                self.lock.wait(max(0.0, deadline - time.monotonic()))
             return self.updates[:100]
 
     def api_setMyCommands(self, params, files):  # noqa: N802
@@ -311,7 +325,8 @@ class FakeTelegram:
             record = {"kind": kind, "chat_id": params["chat_id"], "message_id": message_id,
                       "at": time.monotonic(), **extra}
             self.sent.append(record)
-            self.lock.notify_all()
+            self.by_chat.setdefault(str(params["chat_id"]), []).append(record)
+            self._chat(params["chat_id"]).notify_all()
         return {"message_id": message_id, "date": int(time.time()),
                 "chat": {"id": int(params["chat_id"]), "type": "private"}}
 
