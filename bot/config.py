@@ -46,6 +46,11 @@ class Config:
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_file_url: str = "https://api.telegram.org/file/bot"
     webhook_secret: str = field(default="", repr=False)
+    # Updates handled at once (different users; one user's stay in order) and HTTP
+    # connections to the Bot API. httpcore scans its whole pool on every request, so
+    # a pool larger than needed costs CPU (see bench/telegram_throughput.py).
+    telegram_concurrency: int = 8
+    telegram_pool: int = 4
     zalo_token: str = field(default="", repr=False)
     zalo_base_url: str = "https://bot-api.zaloplatforms.com/bot"
     zalo_webhook_secret: str = field(default="", repr=False)
@@ -73,6 +78,8 @@ class Config:
             telegram_base_url=env.get("TELEGRAM_API_BASE_URL") or cls.telegram_base_url,
             telegram_file_url=env.get("TELEGRAM_API_FILE_URL") or cls.telegram_file_url,
             webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
+            telegram_concurrency=int(env.get("MOTCUA_TELEGRAM_CONCURRENCY", 8)),
+            telegram_pool=int(env.get("MOTCUA_TELEGRAM_POOL", 4)),
             zalo_token=env.get("ZALO_BOT_TOKEN", ""),
             zalo_base_url=env.get("ZALO_API_BASE_URL") or cls.zalo_base_url,
             zalo_webhook_secret=env.get("ZALO_WEBHOOK_SECRET", ""),

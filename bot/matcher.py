@@ -31,6 +31,7 @@ ANSWER_AT = 0.60
 SUGGEST_AT = 0.45
 MARGIN = 0.06
 MAX_HITS = 5
+CACHE_SIZE = 4096  # questions whose match is kept (first in, first out)
 
 WEAK = 0.25  # weight factor of aspect cue words ("giấy tờ", "bao nhiêu tiền")
 MISMARKED = 0.35  # credit for a syllable whose diacritics differ from the entry's
@@ -282,6 +283,7 @@ class Matcher:
     def __init__(self, knowledge: Knowledge):
         self.knowledge = knowledge
         self.analyzer = Analyzer(knowledge)
+        self._cache: dict[str, Match] = {}
         self.docs: list[_Doc] = []
         self.postings: dict[str, list[int]] = {}
         for entry in knowledge.entries.values():
@@ -398,6 +400,17 @@ class Matcher:
         return found[0] if found else None
 
     def match(self, question: str) -> Match:
+        """Match a question; the same question text is answered from a small cache,
+        since citizens ask the same short things over and over ("khai sinh")."""
+        cached = self._cache.get(question)
+        if cached is None:
+            cached = self._match(question)
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[question] = cached
+        return cached
+
+    def _match(self, question: str) -> Match:
         toks, aspect = self.analyzer.analyze(question, repair=self._repair)
         toks = self._revive(toks)
         off = self.analyzer.off_topic_hits(toks, self.off_topic)

@@ -1,8 +1,9 @@
 """SQLite storage through sqlite-utils: feedback tickets, the outbox, conversation
 state and the question log.
 
-Every write is committed before the function returns (WAL journal, synchronous
-FULL), so what the bot confirmed to a citizen survives a crash or ``kill -9``.
+Every write is committed before the function returns (WAL journal), so what the bot
+confirmed to a citizen survives a crash or ``kill -9``; feedback transactions also
+use synchronous=FULL, so they survive a power cut.
 Ticket numbers come from a per-year counter updated in the same transaction as the
 feedback row (``BEGIN IMMEDIATE``), so concurrent writers (several adapters, the CLI)
 never share or skip a number.
@@ -87,7 +88,9 @@ class Storage:
                                    check_same_thread=False)
             self.db = sqlite_utils.Database(conn)
             self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
+            # NORMAL in WAL mode survives a crashed or killed process; feedback writes
+            # switch to FULL so that they survive a power cut too (see _transaction).
+            self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA busy_timeout=10000")
             self._migrate()
         except sqlite3.Error as exc:
@@ -105,7 +108,8 @@ class Storage:
 
     @contextmanager
     def _transaction(self):
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error."""
+        """BEGIN IMMEDIATE ... COMMIT with synchronous=FULL, rolled back on any error."""
+        self.db.execute("PRAGMA synchronous=FULL")
         self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
@@ -116,6 +120,8 @@ class Storage:
             except sqlite3.Error:
                 pass
             raise
+        finally:
+            self.db.execute("PRAGMA synchronous=NORMAL")
 
     # --- questions the bot was asked ------------------------------------------
 

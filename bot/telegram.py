@@ -15,6 +15,7 @@ import json
 import logging
 import secrets
 import warnings
+from functools import lru_cache
 from pathlib import Path
 
 from telegram import (BotCommand, BotCommandScopeChat, BotCommandScopeDefault,
@@ -90,6 +91,12 @@ def to_html(text: str, bold_first_line: bool = False) -> str:
 
 
 def keyboard(options: list[Option]) -> InlineKeyboardMarkup | None:
+    return _keyboard(tuple(options))
+
+
+@lru_cache(maxsize=2048)
+def _keyboard(options: tuple[Option, ...]) -> InlineKeyboardMarkup | None:
+    """Inline keyboard for a set of options; cards repeat, so markups are reused."""
     rows: list[list[InlineKeyboardButton]] = []
     pending: list[InlineKeyboardButton] = []
     for option in options:
@@ -200,8 +207,8 @@ class TelegramChannel:
         builder = (ApplicationBuilder().token(self.config.telegram_token)
                    .base_url(self.config.telegram_base_url)
                    .base_file_url(self.config.telegram_file_url)
-                   .concurrent_updates(64)
-                   .connection_pool_size(32)
+                   .concurrent_updates(self.config.telegram_concurrency)
+                   .connection_pool_size(self.config.telegram_pool)
                    .post_init(self._started).post_shutdown(self._stopped))
         app = builder.build()
         app.add_handler(TypeHandler(Update, self.on_update))
