@@ -25,6 +25,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot.config import Config
+from bot.http import AiohttpRequest
 from handlers.conversation import SORRY, Conversation
 from handlers.types import Message, Option, Reply
 
@@ -208,7 +209,8 @@ class TelegramChannel:
                    .base_url(self.config.telegram_base_url)
                    .base_file_url(self.config.telegram_file_url)
                    .concurrent_updates(self.config.telegram_concurrency)
-                   .connection_pool_size(self.config.telegram_pool)
+                   .request(AiohttpRequest(pool_size=self.config.telegram_pool))
+                   .get_updates_request(AiohttpRequest(pool_size=1, read_timeout=None))
                    .post_init(self._started).post_shutdown(self._stopped))
         app = builder.build()
         app.add_handler(TypeHandler(Update, self.on_update))
