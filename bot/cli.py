@@ -287,6 +287,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from bot import logs
+    from bot.config import read_env_file
+
+    if os.environ.get("MOTCUA_ENV_FILE"):  # the environment wins over the file
+        for key, value in read_env_file(os.environ["MOTCUA_ENV_FILE"]).items():
+            os.environ.setdefault(key, value)
 
     logs.setup(os.environ.get("MOTCUA_LOG_LEVEL", "WARNING"),
                [os.environ.get("TELEGRAM_BOT_TOKEN", ""), os.environ.get("ZALO_BOT_TOKEN", "")])

@@ -1,6 +1,6 @@
 """Configuration from the environment and ``office.yaml``. Secrets come only from the
-environment (or a ``.env``-style file named by ``MOTCUA_ENV_FILE``) and are never
-logged: ``Config.__repr__`` hides them."""
+environment (``motcua`` also reads a ``.env``-style file named by ``MOTCUA_ENV_FILE``
+into it) and are never logged: ``Config.__repr__`` hides them."""
 
 from __future__ import annotations
 
@@ -59,8 +59,6 @@ class Config:
     def load(cls, knowledge: Knowledge | None = None,
              env: Mapping[str, str] | None = None) -> "Config":
         env = dict(os.environ if env is None else env)
-        if env.get("MOTCUA_ENV_FILE"):
-            env = {**read_env_file(env["MOTCUA_ENV_FILE"]), **env}
         office = knowledge.office if knowledge else {}
         staff_conf = office.get("staff") or {}
         staff = _ids(env.get("MOTCUA_STAFF_IDS"))
