@@ -122,6 +122,7 @@ OFFICE = {
     "feedback_deadline_days": ("int", False),
     "staff": ("staff", False),
     "offices": ("mappings", False),
+    "fees": ("texts", False),
 }
 # One bot may serve a whole province: each one-stop centre with the communes it serves.
 OFFICE_ITEM = {
@@ -302,6 +303,8 @@ def _type_ok(kind: str, value: Any) -> bool:
         return isinstance(value, (dt.date, str))
     if kind in ("online", "staff"):
         return isinstance(value, dict)
+    if kind == "texts":
+        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
     if kind == "mappings":
         return isinstance(value, list) and all(isinstance(v, dict) for v in value)
     return False
@@ -310,7 +313,8 @@ def _type_ok(kind: str, value: Any) -> bool:
 _TYPE_NAMES = {"str": "text", "id": "text", "list": "a list of texts", "bool": "true or false",
                "int": "a whole number", "date": "a date (YYYY-MM-DD)",
                "online": "a mapping", "staff": "a mapping",
-               "mappings": "a list of mappings"}
+               "mappings": "a list of mappings",
+               "texts": "a mapping of entry ids to texts"}
 
 
 def _check_fields(data: LineDict, spec: dict[str, tuple[str, bool]], rel: str,
@@ -390,6 +394,25 @@ def _check_links(knowledge: Knowledge, problems: list[Problem]) -> None:
                                             f"'{target}' is a {other.kind}, not a {wanted}"))
                 elif target == entry.id:
                     problems.append(Problem(entry.file, line, name, "links to itself"))
+
+
+def _check_office_fees(knowledge: Knowledge, problems: list[Problem]) -> None:
+    """``fees:`` in office.yaml: the province's own amounts, by procedure id."""
+    fees = knowledge.office.get("fees")
+    if not isinstance(fees, LineDict):
+        return
+    rel = f"{knowledge.root.name}/office.yaml"
+    for entry_id, text in fees.items():
+        entry = knowledge.entries.get(entry_id)
+        line = fees.line_of(entry_id)
+        if entry is None:
+            problems.append(Problem(rel, line, f"fees.{entry_id}", "no such entry"))
+        elif entry.kind != "procedure":
+            problems.append(Problem(rel, line, f"fees.{entry_id}", "is not a procedure"))
+        elif is_placeholder(text):
+            problems.append(Problem(rel, line, f"fees.{entry_id}", "example data still "
+                                    "present: replace it with your province's fee",
+                                    warning=True))
 
 
 def _prefer_curated(knowledge: Knowledge) -> None:
@@ -514,6 +537,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Knowledge:
         problems.append(Problem(str(root.name) + "/office.yaml", 0, "office", "missing file"))
     _prefer_curated(knowledge)
     _check_links(knowledge, problems)
+    _check_office_fees(knowledge, problems)
     if not knowledge.entries and not knowledge.errors:
         problems.append(Problem(root.name, 0, "entries", "no entries found"))
     return knowledge

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.knowledge import ASPECT_FIELDS, Entry, Knowledge
+from bot.knowledge import ASPECT_FIELDS, Entry, Knowledge, is_placeholder
 from handlers.types import Option, Reply
 
 ASPECT_LABELS = {
@@ -66,11 +66,22 @@ def _online_url(entry: Entry) -> str:
     return online.get("url", "") if online.get("available") else ""
 
 
-def aspect_body(entry: Entry, aspect: str) -> str:
+def local_fee(knowledge: Knowledge, entry: Entry) -> str:
+    """The province's own fee for this procedure, from office.yaml, if filled in."""
+    fee = (knowledge.office.get("fees") or {}).get(entry.id)
+    if not fee or is_placeholder(fee):
+        return ""
+    where = knowledge.office.get("province")
+    where = "" if not where or is_placeholder(where) else f" ({where})"
+    return f"Mức thu tại địa phương{where}: {fee}"
+
+
+def aspect_body(entry: Entry, aspect: str, knowledge: Knowledge | None = None) -> str:
     if aspect == "documents":
         return bullets(entry.get("documents", []))
     if aspect == "fee":
-        return entry.get("fee", "")
+        local = local_fee(knowledge, entry) if knowledge else ""
+        return "\n".join(t for t in (entry.get("fee", ""), local) if t)
     if aspect == "time":
         return entry.get("processing_time", "")
     if aspect == "place":
@@ -112,7 +123,7 @@ def _link_options(knowledge: Knowledge, entry: Entry) -> list[Option]:
 
 def procedure_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) -> Reply:
     title = f"{KIND_ICONS['procedure']} {entry.title}"
-    body = aspect_body(entry, aspect) if aspect in ASPECT_LABELS else ""
+    body = aspect_body(entry, aspect, knowledge) if aspect in ASPECT_LABELS else ""
     if body:
         lines = [title, f"{ASPECT_TITLES[aspect]}:", body]
         if aspect != "time" and entry.get("processing_time"):
@@ -130,6 +141,8 @@ def procedure_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None
     facts = [f"{icon} {label}: {entry.get(key)}" for key, icon, label in (
         ("processing_time", "⏱", "Thời hạn"), ("fee", "💰", "Lệ phí"),
         ("submit", "📍", "Nộp ở đâu")) if entry.get(key)]
+    if local_fee(knowledge, entry):
+        facts.insert(2, f"💰 {local_fee(knowledge, entry)}")
     if entry.get("online"):
         facts.append(f"🌐 {_online_text(entry)}")
     if facts:

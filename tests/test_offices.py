@@ -1,5 +1,6 @@
 """A bot serving several communes asks the citizen's xã/phường once and remembers it."""
 
+import re
 import shutil
 
 import pytest
@@ -83,3 +84,24 @@ def test_province_level_procedures_show_the_province_office(conv):
 def test_placeholder_offices_are_never_asked_about(conversation):
     replies = conversation.handle(Message("terminal", "c2", text="đăng ký khai sinh nộp ở đâu"))
     assert len(replies) == 1 and "VÍ DỤ" not in replies[0].text
+
+
+def test_province_fees_from_office_data(tmp_path):
+    root = tmp_path / "knowledge"
+    shutil.copytree(kb.default_dir(), root)
+    office = (root / "office.yaml").read_text(encoding="utf-8")
+    office = office.replace('province: "VÍ DỤ: tên tỉnh/thành phố"', "province: Tỉnh Mẫu")
+    office = re.sub(r'  khai-sinh: "VÍ DỤ:[^\n]*"',
+                    '  khai-sinh: "8.000 đồng khi đăng ký quá hạn (Nghị quyết 1/2026/NQ-HĐND)"',
+                    office)
+    (root / "office.yaml").write_text(office, encoding="utf-8")
+    knowledge = kb.load(root)
+    assert not knowledge.errors
+    conv = Conversation(knowledge, Storage(tmp_path / "f.db"), Matcher(knowledge))
+    reply = conv.handle(Message("terminal", "f", text="đăng ký khai sinh hết bao nhiêu tiền"))
+    assert "Mức thu tại địa phương (Tỉnh Mẫu): 8.000 đồng" in reply[0].text
+    other = conv.handle(Message("terminal", "f", text="đăng ký kết hôn lệ phí"))
+    assert "Mức thu tại địa phương" not in other[0].text
+    (root / "office.yaml").write_text(office.replace("fees:\n", "fees:\n  khong-co: x\n"),
+                                      encoding="utf-8")
+    assert any("fees.khong-co: no such entry" in str(p) for p in kb.load(root).errors)
