@@ -88,21 +88,30 @@ def measure(command: list[str], users: int, per_user: int, env: dict[str, str],
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--messages", type=int, default=5)
+    parser.add_argument("--messages", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating runs of each bot")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        ours = measure([sys.executable, "-m", "bot.cli", "run"], args.users, args.messages,
-                       {"MOTCUA_DB": str(Path(tmp) / "bench.db")}, "motcua")
-    echo = measure([sys.executable, str(ROOT / "bench" / "echo_bot.py")], args.users,
-                   args.messages, {}, "echo")
+    results: dict[str, list[dict[str, float]]] = {"motcua": [], "echo": []}
+    for _ in range(args.rounds):  # alternate, so that machine noise hits both alike
+        with tempfile.TemporaryDirectory() as tmp:
+            results["motcua"].append(measure(
+                [sys.executable, "-m", "bot.cli", "run"], args.users, args.messages,
+                {"MOTCUA_DB": str(Path(tmp) / "bench.db")}, "motcua"))
+        results["echo"].append(measure([sys.executable, str(ROOT / "bench" / "echo_bot.py")],
+                                       args.users, args.messages, {}, "echo"))
     print(f"machine: {describe()}")
     print(f"{args.users} users x {args.messages} messages, closed loop, fake Bot API on "
-          f"127.0.0.1")
-    print(f"{'bot':<10}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'lost':>6}")
-    for name, r in (("motcua", ours), ("echo", echo)):
-        print(f"{name:<10}{r['per_second']:>9.1f}{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}"
-              f"{r['lost']:>6}")
-    print(f"ratio motcua/echo: {ours['per_second'] / echo['per_second']:.2f}")
+          f"127.0.0.1; median of {args.rounds} alternating runs")
+    print(f"{'bot':<10}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'lost':>6}   runs msg/s")
+    median = {}
+    for name, runs in results.items():
+        runs.sort(key=lambda r: r["per_second"])
+        median[name] = m = runs[len(runs) // 2]
+        print(f"{name:<10}{m['per_second']:>9.1f}{m['p50_ms']:>9.1f}{m['p99_ms']:>9.1f}"
+              f"{sum(r['lost'] for r in runs):>6}   "
+              + ", ".join(f"{r['per_second']:.0f}" for r in runs))
+    print(f"ratio motcua/echo (medians): "
+          f"{median['motcua']['per_second'] / median['echo']['per_second']:.2f}")
 
 
 if __name__ == "__main__":
