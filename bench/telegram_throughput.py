@@ -32,13 +32,18 @@ def questions() -> list[str]:
     return [r.split("\t")[3] for r in rows if r.count("\t") >= 3]
 
 
-def measure(command: list[str], users: int, per_user: int, env: dict[str, str],
-            label: str) -> dict[str, float]:
+def telegram_fake(label: str) -> tuple[FakeTelegram, dict[str, str]]:
     fake = FakeTelegram(token=f"{abs(hash(label)) % 10**9}:bench-token-{label}-xxxxxxxxxxxx")
+    return fake, {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.base_url,
+                  "TELEGRAM_API_FILE_URL": fake.file_url}
+
+
+def measure(command: list[str], users: int, per_user: int, env: dict[str, str],
+            label: str, make_fake=telegram_fake, first_chat: int = 10_000) -> dict[str, float]:
+    """Run the bot ``command`` against a fresh fake server and drive it."""
+    fake, fake_env = make_fake(label)
     fake.start()
-    full_env = {**os.environ, **env, "TELEGRAM_BOT_TOKEN": fake.token,
-                "TELEGRAM_API_BASE_URL": fake.base_url, "TELEGRAM_API_FILE_URL": fake.file_url,
-                "MOTCUA_FLOOD_PER_MINUTE": "1000"}
+    full_env = {**os.environ, **env, **fake_env, "MOTCUA_FLOOD_PER_MINUTE": "1000"}
     proc = subprocess.Popen(command, cwd=ROOT, env=full_env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     pool = questions()
@@ -46,14 +51,14 @@ def measure(command: list[str], users: int, per_user: int, env: dict[str, str],
     lost = 0
     lock = threading.Lock()
     try:
-        warm = 10**7  # wait until the bot answers at all
+        warm = first_chat - 1  # wait until the bot answers at all
         fake.push_text(warm, "xin chào")
         if not fake.wait_for(warm, 1, timeout=60):
             raise SystemExit(f"{label}: no reply at start: {proc.stderr.read()[-2000:]}")
 
         def user(n: int) -> None:
             nonlocal lost
-            chat = 10_000 + n
+            chat = first_chat + n
             for i in range(per_user):
                 start = time.monotonic()
                 fake.push_text(chat, pool[(n * per_user + i) % len(pool)])

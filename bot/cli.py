@@ -89,15 +89,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     purged = conv.storage.purge_personal(config.retention_days)
     if purged:
         print(f"cleared contact details of {purged} old feedback items", file=sys.stderr)
-    if not config.telegram_token:
-        if args.webhook:
-            print("motcua run: --webhook needs TELEGRAM_BOT_TOKEN", file=sys.stderr)
-            return 2
+    if args.webhook and not config.telegram_token:
+        print("motcua run: --webhook needs TELEGRAM_BOT_TOKEN", file=sys.stderr)
+        return 2
+    if args.zalo_webhook and not config.zalo_token:
+        print("motcua run: --zalo-webhook needs ZALO_BOT_TOKEN", file=sys.stderr)
+        return 2
+    if not config.telegram_token and not config.zalo_token:
         from bot.terminal import chat
 
         chat(conv)
         return 0
-    asyncio.run(serve(conv, config, args.webhook, args.listen))
+    asyncio.run(serve(conv, config, args.webhook, args.listen, args.zalo_webhook,
+                      args.zalo_listen))
     return 0
 
 
@@ -227,6 +231,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Telegram webhook mode: the public HTTPS URL Telegram posts to")
     p.add_argument("--listen", metavar="HOST:PORT", default="127.0.0.1:8443",
                    help="where the webhook server listens (behind your reverse proxy)")
+    p.add_argument("--zalo-webhook", metavar="URL",
+                   help="Zalo webhook mode: the public HTTPS URL Zalo posts to "
+                   "(needs ZALO_WEBHOOK_SECRET)")
+    p.add_argument("--zalo-listen", metavar="HOST:PORT", default="127.0.0.1:8444",
+                   help="where the Zalo webhook server listens")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check the knowledge base")

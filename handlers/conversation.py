@@ -79,7 +79,9 @@ class Conversation:
             log.exception("handler failed on a %s message", msg.kind)
             return [Reply(SORRY, [MENU])]
         try:
-            state["options"] = [o.data for o in replies[-1].options if o.data] if replies else []
+            choices = [o for o in replies[-1].options if o.data] if replies else []
+            state["options"] = [o.data for o in choices]
+            state["labels"] = [fold(o.label) for o in choices]
             self.storage.set_state(msg.channel, msg.user_id, state)
         except Exception:
             log.exception("could not save conversation state")
@@ -130,10 +132,15 @@ class Conversation:
 
     @staticmethod
     def _picked(text: str, state: dict[str, Any]) -> str | None:
-        """A bare number picks an option of the last reply."""
+        """A bare number, or an option's own words, picks an option of the last reply
+        (channels without buttons show options as numbered lines)."""
         options = state.get("options") or []
         if text.isdigit() and 1 <= int(text) <= len(options):
             return options[int(text) - 1]
+        labels = state.get("labels") or []
+        words = fold(text)
+        if words and words in labels and len(labels) == len(options):
+            return options[labels.index(words)]
         return None
 
     # --- commands and buttons ------------------------------------------------------
