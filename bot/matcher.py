@@ -17,14 +17,16 @@ The flow for one question:
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.knowledge import Entry, Knowledge
-from bot.text import Token, is_syllable, strip_marks, telex_candidates, tokens
+from bot.text import Token, is_syllable, syllables, telex_candidates, tokens
 
 # Calibrated on tests/data/eval.tsv (see bench/accuracy.py); one place to change them.
 ANSWER_AT = 0.60
@@ -38,7 +40,8 @@ MISMARKED = 0.35  # credit for a syllable whose diacritics differ from the entry
 CORRECTED = 0.75  # credit for a syllable repaired from a typo
 UNKNOWN = 0.7  # weight of an unknown syllable, as a share of the rarest feature's
 OFF_TOPIC = 2.5  # weight of an off-topic word, as a share of the rarest feature's
-CANDIDATES = 400  # bound on entries gathered from the index for one question
+CANDIDATES = 120  # bound on entries scored exactly for one question
+POSTING_CAP = 800  # posting lists longer than this do not bring new candidates
 RERANK = 24  # bound on entries scored in full
 SHORTLIST_FLOOR = 0.3  # ... among those covering at least this share of the best one
 Q_SHARE = 0.4  # in a text's score, weight of question coverage against text coverage
@@ -91,7 +94,7 @@ for _list in _CUES.values():
     _list.sort(key=lambda item: -len(item[0]))
 
 
-@dataclass
+@dataclass(slots=True)
 class Tok:
     exact: str
     plain: str
@@ -127,13 +130,14 @@ class Analyzer:
 
     def __init__(self, knowledge: Knowledge):
         self.variants: dict[tuple[str, ...], list[tuple[tuple[str, ...], list[str], bool]]] = {}
-        self.sizes: dict[str, set[int]] = {}  # first syllable -> variant lengths
+        self.sizes: dict[str, tuple[int, ...]] = {}  # first syllable -> variant lengths
         stop_phrases = {tuple(t.plain for t in tokens(p)) for p in knowledge.stopwords}
+        sizes: dict[str, set[int]] = {}
         for group in knowledge.synonyms:
-            canonical = [t.exact for t in tokens(group[0])]
+            canonical = [(t.exact, t.plain) for t in tokens(group[0])]
             # A group's words are domain terms ("một cửa" is not "một" + "của"),
             # unless the preferred form itself is listed as a stop word ("bao nhiêu").
-            is_stop = tuple(strip_marks(e) for e in canonical) in stop_phrases
+            is_stop = tuple(plain for _, plain in canonical) in stop_phrases
             for variant in group:
                 toks = tokens(variant)
                 key = tuple(t.plain for t in toks)
@@ -141,7 +145,8 @@ class Analyzer:
                     continue
                 exacts = tuple(t.exact for t in toks)
                 self.variants.setdefault(key, []).append((exacts, canonical, is_stop))
-                self.sizes.setdefault(key[0], set()).add(len(key))
+                sizes.setdefault(key[0], set()).add(len(key))
+        self.sizes = {first: tuple(sorted(n, reverse=True)) for first, n in sizes.items()}
         self.stop_plain: set[str] = set()
         self.stop_exact: set[str] = set()
         for phrase in knowledge.stopwords:
@@ -149,6 +154,11 @@ class Analyzer:
                 self.stop_plain.add(t.plain)
                 self.stop_exact.add(t.exact)
         self.generic = {tuple(t.plain for t in tokens(p)) for p in knowledge.generic}
+        self.generic_sizes: dict[str, tuple[int, ...]] = {}
+        for phrase in self.generic:
+            if phrase:
+                self.generic_sizes[phrase[0]] = tuple(sorted(
+                    {*self.generic_sizes.get(phrase[0], ()), len(phrase)}, reverse=True))
         self.off_topic = [tuple(tokens(p)) for p in knowledge.off_topic]
         self.ambiguous: set[str] = set()  # set by the Matcher: folded knowledge words
         self.known: set[str] = set(self.stop_plain)
@@ -160,12 +170,22 @@ class Analyzer:
         for phrase in self.off_topic:  # never "repair" an off-topic word into a topic
             self.known.update(t.plain for t in phrase)
 
-    def _rewrite(self, toks: list[Tok]) -> list[Tok]:
-        """Replace synonym variants by their preferred form, longest first."""
+    def _rewrite(self, toks: list[Tok]) -> tuple[list[Tok], bool]:
+        """Replace synonym variants by their preferred form, longest first; also say
+        whether anything was replaced."""
+        sizes_of = self.sizes
+        if not any(t.plain in sizes_of for t in toks):
+            return toks, False
         out: list[Tok] = []
+        changed = False
         i = 0
         while i < len(toks):
-            for size in sorted(self.sizes.get(toks[i].plain, ()), reverse=True):
+            sizes = sizes_of.get(toks[i].plain)
+            if not sizes:
+                out.append(toks[i])
+                i += 1
+                continue
+            for size in sizes:
                 window = toks[i:i + size]
                 if len(window) < size:
                     continue
@@ -180,14 +200,16 @@ class Analyzer:
                 canonical, stop = found
                 credit = min(t.credit for t in window)
                 marked = any(t.marked for t in window)
-                out.extend(Tok(e, strip_marks(e), stop=stop, marked=marked, credit=credit,
-                               term=True) for e in canonical)
+                out.extend(Tok(e, p, stop=stop, marked=marked, credit=credit, term=True)
+                           for e, p in canonical)
+                changed = changed or len(canonical) != size or any(
+                    t.plain != p for t, (_, p) in zip(window, canonical))
                 i += size
                 break
             else:
                 out.append(toks[i])
                 i += 1
-        return out
+        return out, changed
 
     def _mark(self, toks: list[Tok]) -> tuple[list[Tok], str | None]:
         aspect = None
@@ -205,8 +227,8 @@ class Analyzer:
                     break
         if found:  # the sharpest cue, then the one the citizen wrote first
             aspect = min(found)[2]
-        for i in range(len(toks)):  # generic words ("ủy ban", "xã") count little
-            for n in (3, 2, 1):
+        for i, plain in enumerate(plains):  # generic words ("ủy ban", "xã") count little
+            for n in self.generic_sizes.get(plain, ()):
                 if tuple(plains[i:i + n]) in self.generic:
                     for t in toks[i:i + n]:
                         t.weak = True
@@ -224,12 +246,15 @@ class Analyzer:
         return toks, aspect
 
     def analyze(self, text: str, repair=None) -> tuple[list[Tok], str | None]:
-        toks = [Tok(t.exact, t.plain, marked=t.marked) for t in tokens(text)]
+        toks = [Tok(e, p, marked=e != p) for e, p in syllables(text)]
         if repair is not None:
             toks = repair(toks)
-        # Twice, so that rewrites compose: "xóa đk thường trú" -> "xóa đăng ký thường
-        # trú" -> "xóa thường trú".
-        return self._mark(self._rewrite(self._rewrite(toks)))
+        # Again after a change, so that rewrites compose: "xóa đk thường trú" ->
+        # "xóa đăng ký thường trú" -> "xóa thường trú".
+        toks, changed = self._rewrite(toks)
+        if changed:
+            toks, _ = self._rewrite(toks)
+        return self._mark(toks)
 
     def off_topic_hits(self, toks: list[Tok], phrases: dict[str, list[tuple[Token, ...]]]
                        ) -> set[int]:
@@ -268,12 +293,12 @@ def _features(toks: list[Tok]) -> dict[str, tuple[float, float, tuple[str, ...]]
     return feats
 
 
-@dataclass
+@dataclass(slots=True)
 class _Doc:
     entry: Entry
-    exact: dict[str, set[tuple[str, ...]]]  # feature -> exact forms seen in the entry
-    factor: dict[str, float]  # feature -> best weight factor in the entry
-    texts: list[dict[str, float]]  # per text: feature -> weight factor
+    # feature -> its exact form in the entry (a set when the entry spells it two ways)
+    exact: dict[str, Any] = field(default_factory=dict)
+    texts: list[tuple[tuple[str, float], ...]] = field(default_factory=list)  # (feature, factor)
     totals: list[float] = field(default_factory=list)
     where: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # feature -> texts
     fillers: set[int] = field(default_factory=set)  # texts made only of stop words
@@ -292,11 +317,11 @@ class Matcher:
         self.idf = {f: math.log(1 + n / len(p)) for f, p in self.postings.items()}
         self.max_idf = math.log(1 + n)
         for doc in self.docs:
-            doc.totals = [sum(self.idf[f] * k for f, k in text.items()) or 1.0
-                          for text in doc.texts]
+            doc.totals = [sum(self.idf[f] * k for f, k in text) or 1.0 for text in doc.texts]
         self.vocabulary = {f for f in self.postings if "_" not in f}
-        self.exact_vocabulary = {forms[0] for doc in self.docs for f, seen in doc.exact.items()
-                                 if "_" not in f for forms in seen}
+        self.exact_vocabulary = {form[0] for doc in self.docs for f, seen in doc.exact.items()
+                                 if "_" not in f
+                                 for form in (seen if type(seen) is set else (seen,))}
         self.known = self.vocabulary | self.analyzer.known
         # Off-topic phrases the knowledge itself never uses, by first syllable.
         self.off_topic: dict[str, list[tuple[Token, ...]]] = {}
@@ -314,23 +339,34 @@ class Matcher:
                 self.left_of.setdefault(b, set()).add(a)
 
     def _add(self, entry: Entry) -> None:
-        doc = _Doc(entry, {}, {}, [])
+        doc = _Doc(entry)
+        where, exact_forms = doc.where, doc.exact
         for text in entry.texts:
             toks, _ = self.analyzer.analyze(text)
             feats = _features(toks)
             if not feats:
                 continue
+            ti = len(doc.texts)
             if any(t.filler for t in toks):
-                doc.fillers.add(len(doc.texts))
-            doc.texts.append({f: k for f, (k, _, _) in feats.items()})
+                doc.fillers.add(ti)
+            doc.texts.append(tuple((f, k) for f, (k, _, _) in feats.items()))
             for f, (k, _, exact) in feats.items():
-                doc.where.setdefault(f, []).append((len(doc.texts) - 1, k))
-                doc.exact.setdefault(f, set()).add(exact)
-                doc.factor[f] = max(doc.factor.get(f, 0.0), k)
+                if f in where:
+                    where[f].append((ti, k))
+                    seen = exact_forms[f]
+                    if seen != exact and not (type(seen) is set and exact in seen):
+                        exact_forms[f] = ({*seen} if type(seen) is set else {seen}) | {exact}
+                else:
+                    where[f] = [(ti, k)]
+                    exact_forms[f] = exact
         index = len(self.docs)
         self.docs.append(doc)
-        for f in doc.factor:
-            self.postings.setdefault(f, []).append(index)
+        postings = self.postings
+        for f in where:
+            if f in postings:
+                postings[f].append(index)
+            else:
+                postings[f] = [index]
 
     # --- query side -----------------------------------------------------------
 
@@ -429,13 +465,18 @@ class Matcher:
         total = sum(weights.values()) + len(off) * self.max_idf * OFF_TOPIC
         content = sum(1 for t in toks if not t.stop)
         filler = any(t.filler for t in toks)
-        known = sorted((f for f in feats if f in self.postings),
-                       key=lambda f: len(self.postings[f]))
-        candidates: set[int] = set()
-        for f in known:
-            if len(candidates) >= CANDIDATES:
-                break
-            candidates.update(self.postings[f])
+        # Candidates: accumulate feature weights along posting lists, rarest first;
+        # lists longer than POSTING_CAP (the commonest syllables) only add weight to
+        # entries already found, so cost follows the rare words, not the base's size.
+        acc: dict[int, float] = {}
+        for f in sorted((f for f in feats if f in self.postings),
+                        key=lambda f: len(self.postings[f])):
+            postings, w = self.postings[f], weights[f]
+            if len(postings) > POSTING_CAP and acc:
+                continue
+            for i in postings[:POSTING_CAP]:
+                acc[i] = acc.get(i, 0.0) + w
+        candidates = heapq.nlargest(CANDIDATES, acc, key=acc.__getitem__)
         wanted = [(f, credit, exact, any(e != t for e, t in zip(exact, f.split("_"))))
                   for f, (_, credit, exact) in feats.items() if f in self.postings]
         matched = {i: self._matched(self.docs[i], wanted) for i in candidates}
@@ -464,7 +505,8 @@ class Matcher:
         for f, credit, exact, typed in wanted:
             forms = exact_forms.get(f)
             if forms is not None:
-                matched[f] = credit * MISMARKED if typed and exact not in forms else credit
+                same = forms == exact or (type(forms) is set and exact in forms)
+                matched[f] = credit if same or not typed else credit * MISMARKED
         return matched
 
     def _score(self, doc: _Doc, matched: dict[str, float], weights: dict[str, float],

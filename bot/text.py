@@ -111,6 +111,11 @@ def tokens(text: str) -> list[Token]:
     return [Token(*_syllable(w)) for w in _words(text)]
 
 
+def syllables(text: str) -> list[tuple[str, str]]:
+    """(cleaned, folded) pairs of a text's syllables: ``tokens`` without the objects."""
+    return [_syllable(w) for w in _words(text)]
+
+
 _TELEX_PAIRS = (("dd", "d"), ("aa", "a"), ("aw", "a"), ("ee", "e"), ("oo", "o"),
                 ("ow", "o"), ("uw", "u"), ("w", "u"))
 _TELEX_TONES = "sfrxj"
