@@ -36,9 +36,10 @@ MAX_HITS = 5
 CACHE_SIZE = 4096  # questions whose match is kept (first in, first out)
 
 WEAK = 0.25  # weight factor of aspect cue words ("giấy tờ", "bao nhiêu tiền")
-MISMARKED = 0.35  # credit for a syllable whose diacritics differ from the entry's
+MISMARKED = 0.5  # credit for a syllable whose diacritics differ from the entry's
 CORRECTED = 0.75  # credit for a syllable repaired from a typo
 UNKNOWN = 0.7  # weight of an unknown syllable, as a share of the rarest feature's
+OFF_TOPIC_DAMP = 0.75  # factor on every score when the question has an off-topic word
 OFF_TOPIC = 2.5  # weight of an off-topic word, as a share of the rarest feature's
 CANDIDATES = 120  # bound on entries scored exactly for one question
 POSTING_CAP = 800  # posting lists longer than this do not bring new candidates
@@ -48,6 +49,8 @@ Q_SHARE = 0.4  # in a text's score, weight of question coverage against text cov
 BLEND = 0.3  # weight of the whole entry's coverage against the best text's score
 LONG_AT = 16  # content syllables from which a message counts as long
 UNPAIRED = 0.8  # factor for an entry that shares no syllable pair with the question
+FOREIGN = 2.0  # weight factor of an unknown word that is not a Vietnamese syllable
+EVIDENCE = 6.0  # matched weight below which a match counts as thin (see _score)
 UNKNOWN_PAIR = 0.5  # weight of a syllable pair with an unknown syllable, per unknown syllable
 
 # Aspect cues on folded, synonym-rewritten text. Longer cues are marked first, so
@@ -459,7 +462,10 @@ class Matcher:
             if f in self.idf:
                 weights[f] = self.idf[f] * k
             elif "_" not in f:
-                weights[f] = self.max_idf * UNKNOWN * k
+                # A word that cannot even be Vietnamese ("facebook", "mk") is a brand or
+                # slang from another domain: stronger evidence against than a rare word.
+                foreign = FOREIGN if not is_syllable(f) and not f.isdigit() else 1.0
+                weights[f] = self.max_idf * UNKNOWN * foreign * k
             elif any(part not in self.vocabulary for part in f.split("_")):
                 weights[f] = self.max_idf * UNKNOWN * UNKNOWN_PAIR * k
         total = sum(weights.values()) + len(off) * self.max_idf * OFF_TOPIC
@@ -486,8 +492,10 @@ class Matcher:
         shortlist = [i for i in sorted(coverage, key=lambda i: -coverage[i])[:RERANK]
                      if coverage[i] >= floor]
         long_share = min(1.0, LONG_AT / max(content, 1))
-        hits = [Hit(self.docs[i].entry, self._score(self.docs[i], matched[i], weights, total,
-                                                    coverage[i], long_share, filler))
+        damp = OFF_TOPIC_DAMP if off else 1.0  # explicit words of another domain
+        hits = [Hit(self.docs[i].entry, round(damp * self._score(
+                    self.docs[i], matched[i], weights, total, coverage[i], long_share,
+                    filler), 4))
                 for i in shortlist if matched[i]]
         hits.sort(key=lambda h: (-h.score, h.entry.id))
         hits = [h for h in hits[:MAX_HITS] if h.score > 0]
@@ -539,6 +547,11 @@ class Matcher:
         score = (1 - blend) * best + blend * coverage
         if not paired and not filler:
             score *= UNPAIRED
+        # Coverage is relative; one short rare syllable fully "covered" is still little
+        # evidence. Below EVIDENCE (about two syllables and their pair) the score shrinks.
+        evidence = sum(weights.get(f, 0.0) * c for f, c in matched.items())
+        if evidence < EVIDENCE and not filler:
+            score *= (evidence / EVIDENCE) ** 0.5
         return round(min(1.0, score), 4)
 
     def _revive(self, toks: list[Tok]) -> list[Tok]:
