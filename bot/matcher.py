@@ -39,6 +39,7 @@ WEAK = 0.25  # weight factor of aspect cue words ("giấy tờ", "bao nhiêu ti�
 MISMARKED = 0.5  # credit for a syllable whose diacritics differ from the entry's
 CORRECTED = 0.75  # credit for a syllable repaired from a typo
 UNKNOWN = 0.7  # weight of an unknown syllable, as a share of the rarest feature's
+IMPORTED_PRIOR = 0.85  # score factor of entries imported from the national catalog
 OFF_TOPIC_DAMP = 0.75  # factor on every score when the question has an off-topic word
 OFF_TOPIC = 2.5  # weight of an off-topic word, as a share of the rarest feature's
 CANDIDATES = 120  # bound on entries scored exactly for one question
@@ -305,6 +306,7 @@ class _Doc:
     totals: list[float] = field(default_factory=list)
     where: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # feature -> texts
     fillers: set[int] = field(default_factory=set)  # texts made only of stop words
+    prior: float = 1.0  # imported catalog entries yield to the office's own
 
 
 class Matcher:
@@ -342,7 +344,7 @@ class Matcher:
                 self.left_of.setdefault(b, set()).add(a)
 
     def _add(self, entry: Entry) -> None:
-        doc = _Doc(entry)
+        doc = _Doc(entry, prior=IMPORTED_PRIOR if entry.data.get("imported") else 1.0)
         where, exact_forms = doc.where, doc.exact
         for text in entry.texts:
             toks, _ = self.analyzer.analyze(text)
@@ -482,18 +484,21 @@ class Matcher:
                 continue
             for i in postings[:POSTING_CAP]:
                 acc[i] = acc.get(i, 0.0) + w
-        candidates = heapq.nlargest(CANDIDATES, acc, key=acc.__getitem__)
+        docs = self.docs
+        candidates = heapq.nlargest(CANDIDATES, acc, key=lambda i: (acc[i] * docs[i].prior, -i))
         wanted = [(f, credit, exact, any(e != t for e, t in zip(exact, f.split("_"))))
                   for f, (_, credit, exact) in feats.items() if f in self.postings]
         matched = {i: self._matched(self.docs[i], wanted) for i in candidates}
         coverage = {i: sum(weights[f] * c for f, c in m.items() if f in weights) / total
                     for i, m in matched.items()}
         floor = SHORTLIST_FLOOR * max(coverage.values(), default=0.0)
-        shortlist = [i for i in sorted(coverage, key=lambda i: -coverage[i])[:RERANK]
-                     if coverage[i] >= floor]
+        # ties (many catalog titles cover a short question fully) go to the office's
+        # own entries, then to the earlier loaded
+        ranked = sorted(coverage, key=lambda i: (-coverage[i] * docs[i].prior, i))
+        shortlist = [i for i in ranked[:RERANK] if coverage[i] >= floor]
         long_share = min(1.0, LONG_AT / max(content, 1))
         damp = OFF_TOPIC_DAMP if off else 1.0  # explicit words of another domain
-        hits = [Hit(self.docs[i].entry, round(damp * self._score(
+        hits = [Hit(self.docs[i].entry, round(damp * self.docs[i].prior * self._score(
                     self.docs[i], matched[i], weights, total, coverage[i], long_share,
                     filler), 4))
                 for i in shortlist if matched[i]]
