@@ -15,16 +15,17 @@ from bot.storage import Storage, StorageError
 
 
 def _conversation(args: argparse.Namespace, db: str | None = None):
+    from bot import index
     from handlers.conversation import Conversation
 
-    knowledge = kb.load(args.knowledge)
-    if knowledge.errors:
+    knowledge, matcher = index.load(args.knowledge)
+    if matcher is None:
         for problem in knowledge.errors:
             print(problem, file=sys.stderr)
         print(f"{len(knowledge.errors)} errors in {knowledge.root}; "
               "fix them (motcua validate) and start again.", file=sys.stderr)
         raise SystemExit(1)
-    return Conversation(knowledge, Storage(db))
+    return Conversation(knowledge, Storage(db), matcher)
 
 
 def match_json(conv, match: Match) -> dict[str, Any]:

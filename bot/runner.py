@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 
+from bot import index
 from bot.config import Config
 from handlers.conversation import Conversation
 
@@ -38,14 +39,45 @@ async def serve(conv: Conversation, config: Config, webhook: str | None = None,
         channels.append(zalo)
         log.warning("Zalo channel started (%s)", "webhook" if zalo_webhook else "polling")
     stop = asyncio.Event()
+    reload = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig, event in ((signal.SIGINT, stop), (signal.SIGTERM, stop), (signal.SIGHUP, reload)):
         try:
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, event.set)
         except (NotImplementedError, RuntimeError):
             pass
+    watcher = asyncio.create_task(watch(conv, reload))
     try:
         await stop.wait()
     finally:
+        watcher.cancel()
         for channel in channels:
             await channel.stop()
+
+
+async def watch(conv: Conversation, reload: asyncio.Event, every: float = 3.0) -> None:
+    """Reload the knowledge on SIGHUP or when its files change. The new index is built
+    in a thread while the old one keeps answering; a knowledge folder with errors is
+    refused and the last good one stays in service."""
+    root = conv.knowledge.root
+    seen = index.fingerprint(root)
+    while True:
+        try:
+            await asyncio.wait_for(reload.wait(), timeout=every)
+        except asyncio.TimeoutError:
+            pass
+        try:
+            current = index.fingerprint(root)
+        except OSError:
+            continue
+        if current == seen and not reload.is_set():
+            continue
+        reload.clear()
+        seen = current
+        knowledge, matcher = await asyncio.to_thread(index.load, root)
+        if matcher is None:
+            log.error("knowledge reload refused, still serving the previous one: %s",
+                      "; ".join(str(p) for p in knowledge.errors[:5]))
+            continue
+        conv.replace(knowledge, matcher)
+        log.warning("knowledge reloaded: %d entries", len(knowledge.entries))

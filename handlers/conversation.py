@@ -66,6 +66,10 @@ class Conversation:
         self.config = config or Config.load(knowledge)
         self._recent: dict[tuple[str, str], deque[float]] = {}
 
+    def replace(self, knowledge: Knowledge, matcher: Matcher) -> None:
+        """Serve new knowledge from the next message on (a reload)."""
+        self.knowledge, self.matcher = knowledge, matcher
+
     # --- entry point --------------------------------------------------------------
 
     def handle(self, msg: Message) -> list[Reply]:

@@ -1,0 +1,83 @@
+"""The matcher's index, cached on disk and rebuilt when the knowledge changes.
+
+The cache file is keyed by a fingerprint of every YAML file in the knowledge folder
+(path, size, modification time) and of the matching code itself, so editing an entry,
+adding an imported catalog or upgrading the bot all lead to a rebuild. It is written
+atomically and readable by its owner only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from pathlib import Path
+
+from bot import knowledge as kb
+from bot.knowledge import Knowledge
+from bot.matcher import Matcher
+
+log = logging.getLogger(__name__)
+_CODE = [Path(kb.__file__), Path(__file__).with_name("matcher.py"),
+         Path(__file__).with_name("text.py")]
+
+
+def fingerprint(root: Path) -> str:
+    digest = hashlib.sha256()
+    files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+    for path in [*files, *_CODE]:
+        stat = path.stat()
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def cache_dir() -> Path:
+    explicit = os.environ.get("MOTCUA_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    db = os.environ.get("MOTCUA_DB")
+    return (Path(db).parent if db else Path("data")) / "cache"
+
+
+def load(path: str | os.PathLike[str] | None = None, cache: Path | None = None
+         ) -> tuple[Knowledge, Matcher | None]:
+    """Knowledge and its matcher, from the cache when the knowledge is unchanged.
+    The matcher is None when the knowledge has errors."""
+    root = kb.resolve_dir(path)
+    cache = cache or cache_dir()
+    try:
+        key = fingerprint(root)
+    except OSError:
+        key = ""
+    file = cache / f"index-{key[:24]}.pickle" if key else None
+    if file is not None and file.is_file():
+        try:
+            with open(file, "rb") as f:
+                knowledge, matcher = pickle.load(f)
+            return knowledge, matcher
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError):
+            log.warning("index cache unreadable; rebuilding")
+    knowledge = kb.load(root)
+    if knowledge.errors:
+        return knowledge, None
+    matcher = Matcher(knowledge)
+    if file is not None:
+        _write(file, (knowledge, matcher))
+    return knowledge, matcher
+
+
+def _write(file: Path, value: object) -> None:
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        for old in file.parent.glob("index-*.pickle"):
+            if old != file:
+                old.unlink(missing_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".index-")
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.chmod(tmp, 0o600)
+        os.replace(tmp, file)
+    except OSError as exc:  # a read-only disk only costs the cache
+        log.warning("index cache not written: %s", exc)
