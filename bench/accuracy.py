@@ -317,10 +317,12 @@ def main() -> None:
     started = time.perf_counter()
     knowledge = kb.load()
     matcher = Matcher(knowledge)
-    rows = load_eval()
+    path = Path(sys.argv[sys.argv.index("--eval") + 1]) if "--eval" in sys.argv else EVAL
+    rows = load_eval(path)
     stats, misses = evaluate(matcher, rows)
     print(f"machine: {describe()}")
-    print(f"knowledge: {len(knowledge.entries)} entries; eval: {len(rows)} questions")
+    print(f"knowledge: {len(knowledge.entries)} entries; eval: {len(rows)} questions "
+          f"({path.name})")
     print(f"{'style':<11}{'n':>5}{'top-1':>8}{'top-3':>8}{'answer':>8}{'conf-wrong':>11}"
           f"{'aspect':>8}{'oos':>5}{'rejected':>10}")
     styles = sorted(stats, key=lambda s: (s == "ALL", s))

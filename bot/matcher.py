@@ -532,7 +532,7 @@ class Matcher:
         A question made only of stop words ("bạn là ai") is only compared with entry
         texts made only of stop words."""
         q_share = Q_SHARE * long_share
-        blend = BLEND * long_share if not filler else 0.0
+        blend = BLEND if not filler else 0.0
         got_q: dict[int, float] = {}
         got_t: dict[int, float] = {}
         paired: set[int] = set()  # texts sharing a syllable pair with the question
