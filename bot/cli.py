@@ -145,7 +145,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     from bot import reports
     from bot.storage import CATEGORIES, STATUSES
 
-    storage = Storage(args.db)
+    storage = Storage(args.db, strict=True)
     actor = f"cli:{args.by}" if getattr(args, "by", None) else "cli"
     try:
         if args.action == "list":
@@ -199,7 +199,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
 
 
 def cmd_questions(args: argparse.Namespace) -> int:
-    storage = Storage(args.db)
+    storage = Storage(args.db, strict=True)
     rows = storage.unanswered(args.limit)
     if not rows:
         print("No unanswered questions.")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import sqlite3
 from contextlib import contextmanager
@@ -22,6 +23,8 @@ from typing import Any
 import sqlite_utils
 
 from bot.text import mask_personal
+
+log = logging.getLogger(__name__)
 
 DEFAULT_DB = Path("data") / "motcua.db"
 VN_TIME = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")  # no daylight saving
@@ -79,32 +82,71 @@ def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
 
 
 class Storage:
-    def __init__(self, path: str | os.PathLike[str] | None = None):
+    def __init__(self, path: str | os.PathLike[str] | None = None, strict: bool = False):
+        """Open (and migrate) the database. When it cannot be opened (corrupted, no
+        permission, disk full) and ``strict`` is false, the bot keeps answering
+        questions on an in-memory stand-in and refuses feedback until the real file
+        opens again (``degraded`` says why)."""
         self.path = resolve_path(path)
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.degraded = ""
+        self._unsaved: dict[tuple[str, str], str] = {}  # state the database refused
         try:
-            conn = sqlite3.connect(str(self.path), timeout=10, isolation_level=None,
-                                   check_same_thread=False)
-            self.db = sqlite_utils.Database(conn)
-            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db = self._open(self.path)
+        except (sqlite3.Error, OSError) as exc:
+            if strict:
+                raise StorageError(f"cannot open the database {self.path}: {exc}") from exc
+            log.error("database %s unavailable (%s): answering questions, refusing "
+                      "feedback until it opens again", self.path, exc)
+            self.degraded = str(exc)
+            self.db = self._open(":memory:")
+
+    def _open(self, path: str | os.PathLike[str]) -> sqlite_utils.Database:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=3, isolation_level=None,
+                               check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
             # NORMAL in WAL mode survives a crashed or killed process; feedback writes
             # switch to FULL so that they survive a power cut too (see _transaction).
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA busy_timeout=10000")
-            self._migrate()
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot open the database {self.path}: {exc}") from exc
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=3000")
+            self._migrate(db)
+        except sqlite3.Error:
+            conn.close()
+            raise
+        return db
 
-    def _migrate(self) -> None:
-        self.db.execute("create table if not exists schema_version (version integer)")
-        row = self.db.execute("select max(version) from schema_version").fetchone()
+    def _recover(self) -> bool:
+        """Try the real database again after a failure; True when it works."""
+        try:
+            db = self._open(self.path)
+        except (sqlite3.Error, OSError):
+            return False
+        old, self.db, self.degraded = self.db, db, ""
+        try:
+            old.conn.close()
+        except sqlite3.Error:
+            pass
+        log.warning("database %s available again", self.path)
+        return True
+
+    @staticmethod
+    def _migrate(db: sqlite_utils.Database) -> None:
+        db.execute("create table if not exists schema_version (version integer)")
+        row = db.execute("select max(version) from schema_version").fetchone()
         version = row[0] or 0
         for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self._transaction():
+            db.execute("BEGIN IMMEDIATE")
+            try:
                 for statement in statements:
-                    self.db.execute(statement)
-                self.db.execute("insert into schema_version values (?)", [number])
+                    db.execute(statement)
+                db.execute("insert into schema_version values (?)", [number])
+                db.execute("COMMIT")
+            except sqlite3.Error:
+                db.execute("ROLLBACK")
+                raise
 
     @contextmanager
     def _transaction(self):
@@ -127,9 +169,14 @@ class Storage:
 
     def log_question(self, channel: str, text: str, status: str, aspect: str | None,
                      top_id: str | None, score: float | None) -> None:
-        self.db["questions"].insert({
-            "at": now(), "channel": channel, "text": mask_personal(text)[:1000],
-            "status": status, "aspect": aspect, "top_id": top_id, "score": score})
+        """Best effort: a question log that cannot be written never stops an answer."""
+        try:
+            self.db.execute(
+                "insert into questions (at, channel, text, status, aspect, top_id, score) "
+                "values (?, ?, ?, ?, ?, ?, ?)",
+                [now(), channel, mask_personal(text)[:1000], status, aspect, top_id, score])
+        except sqlite3.Error as exc:
+            log.warning("question not logged: %s", exc)
 
     def unanswered(self, limit: int = 50) -> list[dict[str, Any]]:
         """Questions the bot could not answer, most frequent first."""
@@ -141,14 +188,30 @@ class Storage:
     # --- per-user conversation state ------------------------------------------
 
     def get_state(self, channel: str, user_id: str) -> dict[str, Any]:
-        row = self.db.execute("select data from state where channel = ? and user_id = ?",
-                              [channel, user_id]).fetchone()
-        return json.loads(row[0]) if row else {}
+        """A user's conversation state; while the database refuses writes, the copy
+        kept in memory since the last failed write (a locked or full disk must not
+        break a citizen's feedback half way)."""
+        key = (channel, user_id)
+        if key in self._unsaved:
+            return json.loads(self._unsaved[key])
+        try:
+            row = self.db.execute("select data from state where channel = ? and "
+                                  "user_id = ?", [channel, user_id]).fetchone()
+            return json.loads(row[0]) if row else {}
+        except (sqlite3.Error, ValueError) as exc:
+            log.warning("conversation state unreadable: %s", exc)
+            return {}
 
     def set_state(self, channel: str, user_id: str, data: dict[str, Any]) -> None:
-        self.db.execute(
-            "insert or replace into state (channel, user_id, data, updated) values (?,?,?,?)",
-            [channel, user_id, json.dumps(data, ensure_ascii=False), now()])
+        text = json.dumps(data, ensure_ascii=False)
+        try:
+            self.db.execute(
+                "insert or replace into state (channel, user_id, data, updated) "
+                "values (?,?,?,?)", [channel, user_id, text, now()])
+            self._unsaved.pop((channel, user_id), None)
+        except sqlite3.Error as exc:
+            log.warning("conversation state not saved: %s", exc)
+            self._unsaved[(channel, user_id)] = text
 
     # --- feedback -------------------------------------------------------------------
 
@@ -159,6 +222,8 @@ class Storage:
 
         ``notify(ticket)`` gives (channel, chat_id, text, options) messages for staff,
         queued in the same transaction: no feedback without its staff notice."""
+        if self.degraded and not self._recover():
+            raise StorageError(f"database unavailable: {self.degraded}")
         at = now()
         year = int(at[:4])
         try:
@@ -179,6 +244,7 @@ class Storage:
                 for chat_channel, chat_id, notice, options in (notify(ticket) if notify else []):
                     self._enqueue(chat_channel, chat_id, notice, options)
         except sqlite3.Error as exc:
+            self.degraded = str(exc)  # reopen before the next try (read-only, full…)
             raise StorageError(str(exc)) from exc
         return ticket
 
