@@ -1,3 +1,4 @@
+import logging
 import os
 import subprocess
 import sys
@@ -37,3 +38,36 @@ def run_motcua(*args, stdin: str = "", env: dict | None = None, cwd=None):
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin,
                           capture_output=True, text=True, env=full_env, cwd=cwd or ROOT,
                           timeout=120)
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record):
+        self.lines.append(self.format(record))
+
+
+SECRETS = ["TEST-token-for-the-fake-server-only", "zalo-fake-secret-for-tests",
+           "s3cret-for-tests-only", "zalo-secret-for-tests", "0912345678", "0987654321",
+           "0912 345 678"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def logs_never_leak():
+    """Every log line of the whole in-process suite, through the production logging
+    setup (bot.logs), must be free of tokens, secrets and phone numbers."""
+    from bot import logs
+
+    collect = _Collect()
+    collect.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(collect)
+    logs.setup("DEBUG")
+    logging.getLogger("hypothesis").setLevel(logging.WARNING)
+    yield collect
+    root.removeHandler(collect)
+    text = "\n".join(collect.lines)
+    leaked = [s for s in SECRETS if s in text]
+    assert not leaked, f"secrets in logs: {leaked}"
