@@ -17,6 +17,7 @@ The flow for one question:
 
 from __future__ import annotations
 
+import gc
 import heapq
 import math
 from dataclasses import dataclass, field
@@ -316,8 +317,15 @@ class Matcher:
         self._cache: dict[str, Match] = {}
         self.docs: list[_Doc] = []
         self.postings: dict[str, list[int]] = {}
-        for entry in knowledge.entries.values():
-            self._add(entry)
+        collecting = gc.isenabled()
+        gc.disable()  # millions of small objects: cyclic GC passes would double the time
+        try:
+            for entry in knowledge.entries.values():
+                self._add(entry)
+        finally:
+            if collecting:
+                gc.freeze()  # the index lives as long as the process: keep it out of
+                gc.enable()  # later collections, or they scan it and stall a question
         n = max(len(self.docs), 1)
         self.idf = {f: math.log(1 + n / len(p)) for f, p in self.postings.items()}
         self.max_idf = math.log(1 + n)
@@ -484,8 +492,8 @@ class Matcher:
                 continue
             for i in postings[:POSTING_CAP]:
                 acc[i] = acc.get(i, 0.0) + w
-        docs = self.docs
-        candidates = heapq.nlargest(CANDIDATES, acc, key=lambda i: (acc[i] * docs[i].prior, -i))
+        docs = self.docs  # equal weights keep index order: the office's entries first
+        candidates = heapq.nlargest(CANDIDATES, acc, key=lambda i: acc[i] * docs[i].prior)
         wanted = [(f, credit, exact, any(e != t for e, t in zip(exact, f.split("_"))))
                   for f, (_, credit, exact) in feats.items() if f in self.postings]
         matched = {i: self._matched(self.docs[i], wanted) for i in candidates}
