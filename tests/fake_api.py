@@ -69,7 +69,8 @@ class FakeBotAPI:
             return self.next_message - 1
 
     def fail_next(self, method: str, status: int, times: int = 1, **extra: Any) -> None:
-        """The next ``times`` calls of ``method`` answer ``status`` (429, 500…)."""
+        """The next ``times`` calls of ``method`` answer ``status`` (429, 500…); status 0
+        drops the connection without an answer."""
         description = "Too Many Requests: retry after 1" if status == 429 else \
             "Internal Server Error"
         with self.lock:
@@ -136,6 +137,9 @@ class FakeBotAPI:
                 body = self.rfile.read(length)
                 status, payload = fake.dispatch(self.path, self.headers.get("Content-Type", ""),
                                                 body)
+                if status == 0:  # a connection reset: hang up without answering
+                    self.close_connection = True
+                    return
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(status)

@@ -250,3 +250,21 @@ def test_motcua_run_serves_telegram_and_never_logs_the_token(tmp_path):
     assert fake.token not in out + err and fake.token.split(":")[1] not in out + err
     assert "0912345678" not in out + err
     assert "Telegram channel started" in err
+
+
+def test_connection_resets_are_retried_and_feedback_is_not_duplicated(tg):
+    tg.fake.fail_next("sendMessage", 0, times=2)  # the server hangs up twice
+    [reply] = tg.say("đăng ký tạm trú")
+    assert "tạm trú" in reply["text"].lower()
+    assert [c for c in tg.fake.calls if c == ("sendMessage", 0)] == [("sendMessage", 0)] * 2
+    tg.say("/phananh")
+    tg.press("fb:c:khac")
+    [step] = tg.say("Quầy lấy số thứ tự ở trung tâm hay bị hỏng")
+    if "thủ tục nào" in step["text"]:
+        tg.press("fb:t:-")
+    tg.press("fb:p:no")
+    tg.fake.fail_next("sendMessage", 0)  # the confirmation is lost once on the way
+    [done] = tg.press("fb:send")
+    assert "Mã phản ánh" in done["text"]
+    import sqlite3
+    assert sqlite3.connect(tg.db).execute("select count(*) from feedback").fetchone()[0] == 1

@@ -186,3 +186,12 @@ def test_webhook_secret(tmp_path, knowledge, matcher):
         assert len(running.zalo.wait_for(CITIZEN, 3, timeout=1.5)) == 2
     finally:
         running.close()
+
+
+def test_zalo_connection_resets_are_retried(both):
+    both.zalo.fail_next("sendMessage", 0, times=2)
+    [reply] = both.say("đăng ký kết hôn")
+    assert "kết hôn" in reply.lower()
+    both.zalo.fail_next("getUpdates", 0)  # the poller survives a dropped long poll
+    [again] = both.say("đăng ký tạm trú")
+    assert "tạm trú" in again.lower()
