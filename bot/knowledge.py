@@ -270,8 +270,16 @@ def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> LineDict:
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+MAX_FILE_BYTES = 32 * 1024 * 1024  # a knowledge file larger than this is a mistake
+
+
 def _read_yaml(path: Path, rel: str, problems: list[Problem]) -> Any:
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            problems.append(Problem(rel, 1, "file", f"too large ({size // 2**20} MB; at most "
+                                    f"{MAX_FILE_BYTES // 2**20} MB a file): split it"))
+            return None
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(rel, 1, "file", f"cannot read: {exc}"))

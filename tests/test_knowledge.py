@@ -169,3 +169,14 @@ def test_offices_are_checked(tmp_path):
     assert "knowledge/office.yaml:10: offices[1].level: must be one of xã, tỉnh" in found
     assert "knowledge/office.yaml:11: offices[2].id: missing" in found
     assert not any("offices[0]" in p for p in found)
+
+
+def test_huge_and_undecodable_files_are_clear_errors(tmp_path, monkeypatch):
+    root = make(tmp_path, GOOD)
+    (root / "big.yaml").write_text("entries: []\n" + "# filler\n" * 2000, encoding="utf-8")
+    (root / "latin1.yaml").write_bytes("entries: [tiêu đề]".encode("cp1258", "replace")
+                                       + b"\xff\xfe")
+    monkeypatch.setattr(kb, "MAX_FILE_BYTES", 1000)
+    found = problems(root)
+    assert any(p.startswith("knowledge/big.yaml:1: file: too large") for p in found), found
+    assert any(p.startswith("knowledge/latin1.yaml:1: file: cannot read") for p in found), found
