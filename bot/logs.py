@@ -15,7 +15,8 @@ class Redact(logging.Filter):
 
     def __init__(self, secrets: list[str] | None = None):
         super().__init__()
-        self.secrets = [s for s in (secrets or []) if s]
+        add_secret(*(secrets or []))
+        self.secrets = _SECRETS
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -33,6 +34,16 @@ class Redact(logging.Filter):
         for secret in self.secrets:
             text = text.replace(secret, "<token>")
         return mask_personal(_TOKEN.sub("bot<token>", text))
+
+
+_SECRETS: list[str] = []  # shared by every Redact filter, added to while running
+
+
+def add_secret(*secrets: str) -> None:
+    """Never log these (tokens, webhook secrets, including ones made at start)."""
+    for secret in secrets:
+        if secret and len(secret) >= 6 and secret not in _SECRETS:
+            _SECRETS.append(secret)
 
 
 def setup(level: str = "WARNING", secrets: list[str] | None = None) -> Redact:

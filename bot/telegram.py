@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import json
 import logging
 import secrets
 import warnings
@@ -24,6 +23,9 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot import logs
+from bot.channels import deliver_outbox, outbox_loop
+from bot.channels import split as split_text
 from bot.config import Config
 from bot.http import AiohttpRequest
 from handlers.conversation import SORRY, Conversation
@@ -62,25 +64,8 @@ KINDS = (("sticker", "sticker"), ("photo", "photo"), ("voice", "voice"), ("audio
 
 
 def split(text: str, limit: int = LIMIT - 96) -> list[str]:
-    """Chunks under ``limit`` characters, cut at paragraphs, then lines or words."""
-    chunks: list[str] = []
-    current = ""
-    for piece in text.split("\n\n"):
-        candidate = f"{current}\n\n{piece}" if current else piece
-        if len(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            chunks.append(current)
-        while len(piece) > limit:
-            cut = max(piece.rfind("\n", 0, limit), piece.rfind(" ", 0, limit))
-            cut = cut if cut > limit // 2 else limit
-            chunks.append(piece[:cut])
-            piece = piece[cut:].lstrip("\n ")
-        current = piece
-    if current or not chunks:
-        chunks.append(current)
-    return chunks
+    """Chunks under Telegram's limit, with room left for the bold title tags."""
+    return split_text(text, limit)
 
 
 def to_html(text: str, bold_first_line: bool = False) -> str:
@@ -200,6 +185,7 @@ class TelegramChannel:
     def __init__(self, conv: Conversation, config: Config):
         self.conv = conv
         self.config = config
+        logs.add_secret(config.telegram_token, config.webhook_secret)
         self.locks: dict[str, asyncio.Lock] = {}
         self.outbox_task: asyncio.Task | None = None
         self.app = self.build()
@@ -246,7 +232,8 @@ class TelegramChannel:
 
     async def _started(self, app: Application) -> None:
         await self.set_commands(app.bot)
-        self.outbox_task = asyncio.create_task(self._outbox_loop(app.bot))
+        self.outbox_task = asyncio.create_task(outbox_loop(
+            lambda: self.deliver_outbox(app.bot), lambda: True))
 
     async def _stopped(self, app: Application) -> None:
         if self.outbox_task:
@@ -266,28 +253,9 @@ class TelegramChannel:
             log.warning("could not register commands: %s", exc)
 
     async def deliver_outbox(self, bot) -> int:
-        sent = 0
-        for item in self.conv.storage.pending("telegram"):
-            options = [Option(o["label"], o.get("data", ""), o.get("url", ""))
-                       for o in json.loads(item["options"] or "[]")]
-            try:
-                await send(bot, item["chat_id"], Reply(item["text"], options,
-                                                       item["document"] or ""))
-                self.conv.storage.mark_sent(item["id"])
-                sent += 1
-            except (BadRequest, Forbidden, NetworkError) as exc:
-                self.conv.storage.mark_failed(item["id"], type(exc).__name__)
-        return sent
-
-    async def _outbox_loop(self, bot, every: float = 0.5) -> None:
-        while True:
-            try:
-                await self.deliver_outbox(bot)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001 - keep delivering whatever one item does
-                log.exception("outbox delivery failed")
-            await asyncio.sleep(every)
+        return await deliver_outbox(self.conv.storage, "telegram",
+                                    lambda chat, reply: send(bot, chat, reply),
+                                    (BadRequest, Forbidden, NetworkError))
 
     # --- running ---------------------------------------------------------------------
 
@@ -305,14 +273,15 @@ class TelegramChannel:
         from urllib.parse import urlparse
 
         host, _, port = listen.rpartition(":")
+        secret = self.config.webhook_secret or secrets.token_urlsafe(32)
+        logs.add_secret(secret)
         await self.app.initialize()
         await self._started(self.app)
         await self.app.start()
         await self.app.updater.start_webhook(
             listen=host or "127.0.0.1", port=int(port or 8443),
             url_path=urlparse(url).path.lstrip("/"), webhook_url=url,
-            secret_token=self.config.webhook_secret or secrets.token_urlsafe(32),
-            allowed_updates=Update.ALL_TYPES)
+            secret_token=secret, allowed_updates=Update.ALL_TYPES)
 
     async def stop(self) -> None:
         if self.app.updater.running:

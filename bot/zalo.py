@@ -24,9 +24,12 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bot import logs
+from bot.channels import deliver_outbox, outbox_loop
+from bot.channels import split as split_text
 from bot.config import Config
 from handlers.conversation import SORRY, Conversation
-from handlers.types import Message, Option, Reply
+from handlers.types import Message, Reply
 
 log = logging.getLogger(__name__)
 
@@ -55,28 +58,8 @@ def units(text: str) -> int:
 
 
 def split(text: str, limit: int = LIMIT) -> list[str]:
-    """Chunks of at most ``limit`` UTF-16 units, cut at paragraphs, lines or words."""
-    chunks: list[str] = []
-    current = ""
-    for piece in text.split("\n\n"):
-        candidate = f"{current}\n\n{piece}" if current else piece
-        if units(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            chunks.append(current)
-        while units(piece) > limit:
-            cut = limit
-            while units(piece[:cut]) > limit:
-                cut -= 1
-            space = max(piece.rfind("\n", 0, cut), piece.rfind(" ", 0, cut))
-            cut = space if space > cut // 2 else cut
-            chunks.append(piece[:cut])
-            piece = piece[cut:].lstrip("\n ")
-        current = piece
-    if current.strip() or not chunks:
-        chunks.append(current if current.strip() else ".")
-    return chunks
+    """Chunks of at most ``limit`` UTF-16 units (emoji count two)."""
+    return split_text(text, limit, units)
 
 
 def parse_update(payload: Any) -> tuple[str, dict[str, Any]] | None:
@@ -146,6 +129,7 @@ class ZaloChannel:
     def __init__(self, conv: Conversation, config: Config):
         self.conv = conv
         self.config = config
+        logs.add_secret(config.zalo_token, config.zalo_webhook_secret)
         self.session: aiohttp.ClientSession | None = None
         self.client: ZaloClient | None = None
         self.tasks: list[asyncio.Task] = []
@@ -256,28 +240,7 @@ class ZaloChannel:
     # --- outbox ----------------------------------------------------------------------
 
     async def deliver_outbox(self) -> int:
-        sent = 0
-        for item in self.conv.storage.pending("zalo"):
-            options = [Option(o["label"], o.get("data", ""), o.get("url", ""))
-                       for o in json.loads(item["options"] or "[]")]
-            try:
-                await self.send(item["chat_id"], Reply(item["text"], options,
-                                                       item["document"] or ""))
-                self.conv.storage.mark_sent(item["id"])
-                sent += 1
-            except ZaloError as exc:
-                self.conv.storage.mark_failed(item["id"], str(exc))
-        return sent
-
-    async def _outbox_loop(self, every: float = 0.5) -> None:
-        while self.running:
-            try:
-                await self.deliver_outbox()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # noqa: BLE001
-                log.exception("Zalo outbox delivery failed")
-            await asyncio.sleep(every)
+        return await deliver_outbox(self.conv.storage, "zalo", self.send, (ZaloError,))
 
     # --- lifecycle -------------------------------------------------------------------
 
@@ -295,7 +258,8 @@ class ZaloChannel:
         await self._open()
         await self.client.call("deleteWebhook")
         self.tasks.append(asyncio.create_task(self._poll()))
-        self.tasks.append(asyncio.create_task(self._outbox_loop()))
+        self.tasks.append(asyncio.create_task(outbox_loop(self.deliver_outbox,
+                                                          lambda: self.running)))
 
     async def start_webhook(self, url: str, listen: str) -> None:
         from urllib.parse import urlparse
@@ -311,7 +275,8 @@ class ZaloChannel:
         await web.TCPSite(self.runner, host or "127.0.0.1", int(port)).start()
         await self.client.call("setWebhook", {"url": url,
                                               "secret_token": self.config.zalo_webhook_secret})
-        self.tasks.append(asyncio.create_task(self._outbox_loop()))
+        self.tasks.append(asyncio.create_task(outbox_loop(self.deliver_outbox,
+                                                          lambda: self.running)))
 
     async def stop(self) -> None:
         self.running = False
