@@ -124,7 +124,10 @@ def cmd_import_dvc(args: argparse.Namespace) -> int:
 
     knowledge = kb.load(args.knowledge)
     out = Path(args.out) if args.out else knowledge.root / "imported"
-    report = import_dvc(Path(args.path), out, curated_codes_in(knowledge))
+    province = args.province
+    if province is None and not kb.is_placeholder(knowledge.office.get("province")):
+        province = knowledge.office.get("province")
+    report = import_dvc(Path(args.path), out, curated_codes_in(knowledge), province)
     for error in report.errors:
         print(error, file=sys.stderr)
     print(f"{report.summary()} -> {out}")
@@ -247,6 +250,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="a folder with catalog.jsonl and/or details/*.json, or one file")
     p.add_argument("--out", metavar="DIR",
                    help="where to write the entry files (default: <knowledge>/imported/)")
+    p.add_argument("--province", help="keep only this province's own procedures besides the "
+                   "national ones (default: office.yaml province, when filled in)")
     p.set_defaults(func=cmd_import_dvc)
 
     p = sub.add_parser("feedback", help="citizens' feedback: list, show, answer, "

@@ -57,12 +57,14 @@ class ImportReport:
     written: int = 0
     skipped_curated: int = 0
     skipped_inactive: int = 0
+    skipped_other_province: int = 0
     errors: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"{self.written} procedures written to {len(self.files)} files; skipped "
-                f"{self.skipped_curated} curated and {self.skipped_inactive} not in force; "
+                f"{self.skipped_curated} curated, {self.skipped_inactive} not in force and "
+                f"{self.skipped_other_province} of other provinces; "
                 f"{len(self.errors)} errors")
 
 
@@ -488,9 +490,21 @@ def curated_codes_in(knowledge: Any) -> set[str]:
             if e.kind == "procedure" and e.data.get("code") and not e.data.get("imported")}
 
 
+def for_province(line: dict[str, Any], detail: dict[str, Any], province: str | None) -> bool:
+    """National procedures always; a province's own (SPECIFIC) ones only for that
+    province, matched on the publishing body's name with or without diacritics."""
+    if not province or (line.get("type") or detail.get("type")) != "SPECIFIC":
+        return True
+    issuer = clean(line.get("departmentPromulgate") or detail.get("departmentPromulgateName"))
+    wanted = re.sub(r"^(tinh|thanh pho|tp)\s+", "", fold(province))
+    return bool(wanted) and wanted in fold(issuer)
+
+
 def import_dvc(source: Path, out_dir: Path,
-               curated_codes: set[str] | frozenset[str] = frozenset()) -> ImportReport:
-    """Write the national catalog in ``source`` as entry files into ``out_dir``."""
+               curated_codes: set[str] | frozenset[str] = frozenset(),
+               province: str | None = None) -> ImportReport:
+    """Write the national catalog in ``source`` as entry files into ``out_dir``; with
+    ``province``, other provinces' own procedures are left out."""
     source, out_dir = Path(source), Path(out_dir)
     report = ImportReport()
     catalog, details = read_source(source, report.errors)
@@ -503,6 +517,9 @@ def import_dvc(source: Path, out_dir: Path,
             continue
         if not in_force(line, detail):
             report.skipped_inactive += 1
+            continue
+        if not for_province(line, detail, province):
+            report.skipped_other_province += 1
             continue
         entry = make_entry(code, line, detail)
         if entry is None:

@@ -130,3 +130,28 @@ def test_long_fields_are_split_into_chunks(tmp_path, monkeypatch):
     report = dvc.import_dvc(FIXTURE / "catalog.jsonl", tmp_path / "out")
     names = sorted(p.name for p in report.files)
     assert names == ["cu-tru.yaml", "ho-tich-2.yaml", "ho-tich.yaml", "quang-cao.yaml"]
+
+
+def test_province_filter_keeps_national_and_own_procedures(tmp_path):
+    import json
+
+    from bot.dvc import import_dvc
+
+    lines = [
+        {"id": "r1", "name": "Thủ tục quốc gia mẫu", "code": "9.000001", "categories": ["Hộ tịch"],
+         "departments": ["UBND cấp xã"], "state": "ACTIVE", "type": "STANDARD"},
+        {"id": "r2", "name": "Hỗ trợ riêng của Huế", "code": "9.000002", "categories": ["Khác"],
+         "departments": ["Sở Tài chính"], "departmentPromulgate": "UBND Thành phố Huế",
+         "state": "ACTIVE", "type": "SPECIFIC"},
+        {"id": "r3", "name": "Hỗ trợ riêng của Gia Lai", "code": "9.000003",
+         "categories": ["Khác"], "departments": ["Sở Tài chính"],
+         "departmentPromulgate": "UBND tỉnh Gia Lai", "state": "ACTIVE", "type": "SPECIFIC"},
+    ]
+    source = tmp_path / "catalog.jsonl"
+    source.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines),
+                      encoding="utf-8")
+    report = import_dvc(source, tmp_path / "out", province="Thanh pho Hue")
+    assert report.written == 2 and report.skipped_other_province == 1
+    text = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "out").glob("*.yaml"))
+    assert "Huế" in text and "Gia Lai" not in text
+    assert import_dvc(source, tmp_path / "all").written == 3
