@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Awaitable, Callable
+import random
+from typing import Any, Awaitable, Callable
 
 from bot.storage import Storage
 from handlers.types import Option, Reply
@@ -38,6 +39,24 @@ def split(text: str, limit: int, size: Callable[[str], int] = len) -> list[str]:
     if current.strip() or not chunks:
         chunks.append(current if current.strip() else ".")
     return chunks
+
+
+async def with_retry(call: Callable[[], Awaitable[Any]],
+                     wait_for: Callable[[Exception, float], float | None],
+                     attempts: int = 5) -> Any:
+    """Call, and when ``wait_for(error, backoff)`` says an error is passing (flood
+    control, a network fault), wait that long and call again. The backoff doubles from
+    0.5 s up to 10 s; the last error is raised."""
+    backoff = 0.5
+    for attempt in range(1, attempts + 1):
+        try:
+            return await call()
+        except Exception as exc:  # noqa: BLE001 - wait_for decides
+            wait = wait_for(exc, backoff)
+            if wait is None or attempt == attempts:
+                raise
+            await asyncio.sleep(wait + random.random() * 0.1)
+            backoff = min(backoff * 2, 10)
 
 
 def outbox_reply(item: dict) -> Reply:

@@ -24,7 +24,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
 from bot import logs
-from bot.channels import deliver_outbox, outbox_loop
+from bot.channels import deliver_outbox, outbox_loop, with_retry
 from bot.channels import split as split_text
 from bot.config import Config
 from bot.http import AiohttpRequest
@@ -108,24 +108,16 @@ def _keyboard(options: tuple[Option, ...]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-async def with_retry(call, attempts: int = 5):
-    """Retry on flood control (429 retry_after) and on network errors, with backoff."""
-    delay = 0.5
-    for attempt in range(1, attempts + 1):
-        try:
-            return await call()
-        except RetryAfter as exc:
-            with warnings.catch_warnings():  # PTB 22.2+ warns about a future type change
-                warnings.simplefilter("ignore")
-                wait = exc.retry_after
-            seconds = wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait)
-            await asyncio.sleep(min(seconds, 60))
-        except (TimedOut, NetworkError) as exc:
-            if isinstance(exc, BadRequest) or attempt == attempts:
-                raise
-            await asyncio.sleep(delay)
-            delay = min(delay * 2, 10)
-    return await call()
+def passing(exc: Exception, backoff: float) -> float | None:
+    """Seconds to wait before trying again, or None when retrying cannot help."""
+    if isinstance(exc, RetryAfter):
+        with warnings.catch_warnings():  # PTB 22.2+ warns about a future type change
+            warnings.simplefilter("ignore")
+            wait = exc.retry_after
+        return min(wait.total_seconds() if hasattr(wait, "total_seconds") else float(wait), 60)
+    if isinstance(exc, (TimedOut, NetworkError)) and not isinstance(exc, BadRequest):
+        return backoff
+    return None
 
 
 async def send(bot, chat_id: int | str, reply: Reply) -> None:
@@ -139,15 +131,17 @@ async def send(bot, chat_id: int | str, reply: Reply) -> None:
         try:
             await with_retry(lambda: bot.send_message(
                 chat_id, body, parse_mode=ParseMode.HTML,
-                reply_markup=markup if last else None, disable_web_page_preview=True))
+                reply_markup=markup if last else None, disable_web_page_preview=True),
+                passing)
         except BadRequest as exc:  # never lose a reply to formatting: send it plain
             log.warning("HTML send refused (%s); sending plain text", exc.message)
             await with_retry(lambda: bot.send_message(
-                chat_id, chunk, reply_markup=markup if last else None))
+                chat_id, chunk, reply_markup=markup if last else None), passing)
     if reply.document:
         path = Path(reply.document)
         with open(path, "rb") as f:
-            await with_retry(lambda: bot.send_document(chat_id, f, filename=path.name))
+            await with_retry(lambda: bot.send_document(chat_id, f, filename=path.name),
+                             passing)
 
 
 # --- updates -------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import aiohttp
 from aiohttp import web
 
 from bot import logs
-from bot.channels import deliver_outbox, outbox_loop
+from bot.channels import deliver_outbox, outbox_loop, with_retry
 from bot.channels import split as split_text
 from bot.config import Config
 from handlers.conversation import SORRY, Conversation
@@ -51,6 +51,13 @@ class ZaloError(Exception):
     @property
     def retryable(self) -> bool:
         return self.code in (408, 429) or self.code >= 500 or self.code == 0
+
+
+def passing(exc: Exception, backoff: float) -> float | None:
+    """Seconds to wait before trying again, or None when retrying cannot help."""
+    if isinstance(exc, ZaloError) and exc.retryable:
+        return 5.0 if exc.code == 429 else backoff
+    return None
 
 
 def units(text: str) -> int:
@@ -147,20 +154,7 @@ class ZaloChannel:
                                 "Tệp Excel đã được lưu trên máy chủ của bot: "
                                 f"{reply.document}. Tải tệp qua Telegram bằng /xuat.")
         for chunk in split(text):
-            await self.with_retry(lambda: self.client.send_message(chat_id, chunk))
-
-    @staticmethod
-    async def with_retry(call, attempts: int = 5):
-        delay = 0.5
-        for attempt in range(1, attempts + 1):
-            try:
-                return await call()
-            except ZaloError as exc:
-                if not exc.retryable or attempt == attempts:
-                    raise
-                wait = 5.0 if exc.code == 429 else delay
-                await asyncio.sleep(wait + random.random() * 0.1)
-                delay = min(delay * 2, 10)
+            await with_retry(lambda: self.client.send_message(chat_id, chunk), passing)
 
     # --- receiving ------------------------------------------------------------------
 
@@ -250,7 +244,7 @@ class ZaloChannel:
         self.client = ZaloClient(self.config.zalo_token, self.config.zalo_base_url,
                                  self.session)
         self.running = True
-        me = await self.with_retry(lambda: self.client.call("getMe"))
+        me = await with_retry(lambda: self.client.call("getMe"), passing)
         log.warning("Zalo channel: %s", (me or {}).get("account_name", "bot"))
 
     async def start(self) -> None:

@@ -152,25 +152,33 @@ def _period(arg: str) -> tuple[str | None, str | None, str]:
     return reports.period(quarter=f"{today.year}Q{(today.month - 1) // 3 + 1}")
 
 
-def export(conv: Conversation, arg: str) -> Reply:
+def _period_summary(conv: Conversation, arg: str, command: str):
+    """The feedback of the period named in ``arg`` and its summary, or a Reply saying
+    how to name a period."""
     try:
         since, until, label = _period(arg)
     except ValueError:
-        return Reply("Kỳ chưa đúng. Ví dụ: /xuat 2026Q3, /xuat 2026H1, /xuat 2026.")
+        return Reply(f"Kỳ chưa đúng. Ví dụ: /{command} 2026Q3, /{command} 2026H1, "
+                     f"/{command} 2026.")
     rows = conv.storage.list_feedback(since=since, until=until)
+    deadline = conv.knowledge.office.get("feedback_deadline_days") or 10
+    return rows, reports.summarize(rows, deadline, label)
+
+
+def export(conv: Conversation, arg: str) -> Reply:
+    found = _period_summary(conv, arg, "xuat")
+    if isinstance(found, Reply):
+        return found
+    rows, summary = found
     stamp = dt.datetime.now(reports.VN_TIME).strftime("%Y%m%d-%H%M%S")
     path = conv.config.export_dir / f"phan-anh-{stamp}.xlsx"
-    deadline = conv.knowledge.office.get("feedback_deadline_days") or 10
-    reports.write_xlsx(rows, path, summary=reports.summarize(rows, deadline, label))
-    return Reply(f"Tệp Excel phản ánh — {label}: {len(rows)} phản ánh.", document=str(path))
+    reports.write_xlsx(rows, path, summary=summary)
+    return Reply(f"Tệp Excel phản ánh — {summary['label']}: {len(rows)} phản ánh.",
+                 document=str(path))
 
 
 def report(conv: Conversation, arg: str) -> Reply:
-    try:
-        since, until, label = _period(arg)
-    except ValueError:
-        return Reply("Kỳ chưa đúng. Ví dụ: /baocao 2026Q3, /baocao 2026H1, /baocao 2026.")
-    rows = conv.storage.list_feedback(since=since, until=until)
-    deadline = conv.knowledge.office.get("feedback_deadline_days") or 10
-    return Reply(reports.format_summary(reports.summarize(rows, deadline, label)),
-                 [Option("📥 Xuất Excel", "s:x")])
+    found = _period_summary(conv, arg, "baocao")
+    if isinstance(found, Reply):
+        return found
+    return Reply(reports.format_summary(found[1]), [Option("📥 Xuất Excel", "s:x")])
