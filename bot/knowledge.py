@@ -33,6 +33,7 @@ ASPECT_FIELDS = {
     "place": "submit",
     "online": "online",
     "legal": "legal_basis",
+    "notes": "notes",  # not asked by the matcher: the card's "Lưu ý" option
 }
 
 # Field specs: name -> (type, required). Types: str, list (of str), bool, date,

@@ -14,6 +14,7 @@ ASPECT_LABELS = {
     "place": "Nộp ở đâu",
     "online": "Nộp trực tuyến",
     "legal": "Căn cứ pháp lý",
+    "notes": "Lưu ý",
 }
 ASPECT_TITLES = {
     "documents": "Hồ sơ cần chuẩn bị",
@@ -22,6 +23,7 @@ ASPECT_TITLES = {
     "place": "Nơi nộp và cách nộp",
     "online": "Nộp trực tuyến",
     "legal": "Căn cứ pháp lý",
+    "notes": "Lưu ý",
 }
 KIND_ICONS = {"procedure": "📄", "contact": "🏢", "guide": "🧭", "feedback_channel": "📣",
               "faq": "💬"}
@@ -90,7 +92,21 @@ def aspect_body(entry: Entry, aspect: str, knowledge: Knowledge | None = None) -
         return _online_text(entry)
     if aspect == "legal":
         return bullets(entry.get("legal_basis", []))
+    if aspect == "notes":
+        return entry.get("notes", "")
     return ""
+
+
+def brief(text: str, limit: int = 170) -> str:
+    """The first sentence of a text, cut at a word under ``limit`` characters: the
+    overview card stays short, the full text is one tap away."""
+    text = text.strip()
+    end = next((i + 1 for i, ch in enumerate(text) if ch == "." and i >= 20
+                and (i + 1 == len(text) or text[i + 1] == " ")), len(text))
+    first = text[:end].rstrip(".")
+    if len(first) > limit:
+        first = first[:limit].rsplit(" ", 1)[0] + "…"
+    return first
 
 
 def _footer(entry: Entry) -> str:
@@ -126,7 +142,7 @@ def procedure_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None
     body = aspect_body(entry, aspect, knowledge) if aspect in ASPECT_LABELS else ""
     if body:
         lines = [title, f"{ASPECT_TITLES[aspect]}:", body]
-        if aspect != "time" and entry.get("processing_time"):
+        if aspect not in ("time", "legal", "notes") and entry.get("processing_time"):
             lines.append(f"⏱ Thời hạn: {entry.get('processing_time')}")
         if aspect == "legal" and entry.get("sources"):
             lines.append("Nguồn: " + "; ".join(entry.get("sources")[:2]))
@@ -134,24 +150,22 @@ def procedure_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None
     head = [title, " · ".join(f"{label}: {entry.get(key)}" for key, label in
                               (("field", "Lĩnh vực"), ("agency", "Cơ quan")) if entry.get(key))]
     parts = ["\n".join(line for line in head if line)]
-    if entry.get("summary"):
-        parts.append(entry.get("summary"))
-    if entry.get("who"):
-        parts.append(entry.get("who"))
-    facts = [f"{icon} {label}: {entry.get(key)}" for key, icon, label in (
+    lead = entry.get("summary") or entry.get("who")
+    if lead:
+        parts.append(brief(lead, 240))
+    facts = [f"{icon} {label}: {brief(entry.get(key))}" for key, icon, label in (
         ("processing_time", "⏱", "Thời hạn"), ("fee", "💰", "Lệ phí"),
         ("submit", "📍", "Nộp ở đâu")) if entry.get(key)]
     if local_fee(knowledge, entry):
         facts.insert(2, f"💰 {local_fee(knowledge, entry)}")
     if entry.get("online"):
-        facts.append(f"🌐 {_online_text(entry)}")
+        facts.append(f"🌐 {brief(_online_text(entry).splitlines()[0])}")
     if facts:
         parts.append("\n".join(facts))
     if entry.get("imported"):
         parts.append("Thông tin lấy từ danh mục thủ tục trên Cổng Dịch vụ công quốc gia; "
                      "xem đầy đủ tại trang của thủ tục.")
-    if entry.get("notes"):
-        parts.append(f"Lưu ý: {entry.get('notes')}")
+    parts.append("Chọn mục bên dưới để xem chi tiết.")
     footer = _footer(entry)
     if footer:
         parts.append(footer)

@@ -116,3 +116,14 @@ def test_delete_my_data(conversation):
     row = conversation.storage.get_feedback(ticket)
     assert row["phone"] is None and row["user_id"] is None and row["text"]
     assert "Không tìm thấy" in say(conversation, f"/tracuu {ticket}")[0].text
+
+
+def test_overview_card_is_short_with_details_one_tap_away(conversation, knowledge):
+    for entry in knowledge.entries.values():
+        if entry.kind != "procedure":
+            continue
+        card = conversation.handle(Message("terminal", entry.id, data=f"e:{entry.id}",
+                                           kind="button"))[0]
+        assert len(card.text) <= 1200, (entry.id, len(card.text))
+        if entry.data.get("notes"):
+            assert f"e:{entry.id}:notes" in [o.data for o in card.options]
