@@ -184,8 +184,9 @@ def contact_lines(entry: Entry, hotline: str) -> list[str]:
     has_placeholder = any(k in entry.data and not entry.get(k)
                           for k in ("address", "hours", "phones"))
     if has_placeholder:
-        lines.append(f"Địa chỉ, giờ làm việc và số điện thoại cụ thể chưa được cập nhật "
-                     f"trong bot. Bạn có thể gọi tổng đài {hotline} để được hướng dẫn.")
+        lines.append(f"Bot chưa có địa chỉ, giờ làm việc và số điện thoại cụ thể của nơi này. "
+                     f"Bạn hỏi tại UBND xã, phường nơi mình ở, hoặc gọi tổng đài Cổng Dịch vụ "
+                     f"công quốc gia {hotline}.")
     return lines
 
 
