@@ -18,7 +18,7 @@ from collections import deque
 from typing import Any
 
 from bot.config import Config
-from bot.knowledge import KINDS, Entry, Knowledge
+from bot.knowledge import KINDS, Entry, Knowledge, is_placeholder
 from bot.matcher import Match, Matcher
 from bot.storage import Storage
 from bot.text import fold
@@ -205,7 +205,7 @@ class Conversation:
 
     def office_name(self) -> str:
         name = self.knowledge.office.get("name", "")
-        return "" if not name or name.upper().startswith("VÍ DỤ") else name
+        return "" if not name or is_placeholder(name) else name
 
     def welcome(self) -> Reply:
         office = self.office_name()
@@ -277,7 +277,7 @@ class Conversation:
         lines = [lead, "", "Bạn có thể:", "• Xem danh mục thủ tục: /menu",
                  f"• Gọi tổng đài Cổng Dịch vụ công quốc gia: {hotline}"]
         phones = [p for p in self.knowledge.office.get("phones", [])
-                  if not p.upper().startswith("VÍ DỤ")]
+                  if not is_placeholder(p)]
         if phones:
             lines.append(f"• Gọi {self.office_name() or 'văn phòng'}: {', '.join(phones)}")
         lines.append("• Gửi phản ánh, kiến nghị: /phananh")
