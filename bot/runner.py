@@ -17,27 +17,21 @@ async def serve(conv: Conversation, config: Config, webhook: str | None = None,
                 listen: str = "127.0.0.1:8443", zalo_webhook: str | None = None,
                 zalo_listen: str = "127.0.0.1:8444") -> None:
     """Start the configured channels and run until SIGINT or SIGTERM."""
-    channels = []
+    plans = []  # (name, channel class, webhook URL or None, where a webhook listens)
     if config.telegram_token:
         from bot.telegram import TelegramChannel
 
-        telegram = TelegramChannel(conv, config)
-        if webhook:
-            await telegram.start_webhook(webhook, listen)
-        else:
-            await telegram.start()
-        channels.append(telegram)
-        log.warning("Telegram channel started (%s)", "webhook" if webhook else "polling")
+        plans.append(("Telegram", TelegramChannel, webhook, listen))
     if config.zalo_token:
         from bot.zalo import ZaloChannel
 
-        zalo = ZaloChannel(conv, config)
-        if zalo_webhook:
-            await zalo.start_webhook(zalo_webhook, zalo_listen)
-        else:
-            await zalo.start()
-        channels.append(zalo)
-        log.warning("Zalo channel started (%s)", "webhook" if zalo_webhook else "polling")
+        plans.append(("Zalo", ZaloChannel, zalo_webhook, zalo_listen))
+    channels = []
+    for name, kind, url, where in plans:
+        channel = kind(conv, config)
+        await (channel.start_webhook(url, where) if url else channel.start())
+        channels.append(channel)
+        log.warning("%s channel started (%s)", name, "webhook" if url else "polling")
     stop = asyncio.Event()
     reload = asyncio.Event()
     loop = asyncio.get_running_loop()
