@@ -195,3 +195,33 @@ def test_zalo_connection_resets_are_retried(both):
     both.zalo.fail_next("getUpdates", 0)  # the poller survives a dropped long poll
     [again] = both.say("đăng ký tạm trú")
     assert "tạm trú" in again.lower()
+
+
+def test_motcua_run_serves_zalo_and_telegram_in_one_process(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    zalo, tg = FakeZalo().start(), FakeTelegram().start()
+    env = {**os.environ, "ZALO_BOT_TOKEN": zalo.token, "ZALO_API_BASE_URL": zalo.base_url,
+           "TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
+           "MOTCUA_DB": str(tmp_path / "both.db")}
+    env.pop("MOTCUA_KNOWLEDGE", None)
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        zalo.push_text(CITIZEN, "dang ky khai sinh")
+        tg.push_text(5006, "đăng ký kết hôn")
+        assert "khai sinh" in zalo.wait_for(CITIZEN, 1, timeout=30)[0]["text"].lower()
+        assert "kết hôn" in tg.wait_for(5006, 1, timeout=30)[0]["text"].lower()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        zalo.stop()
+        tg.stop()
+    assert proc.returncode == 0, err
+    assert "Telegram channel started" in err and "Zalo channel started" in err
+    assert zalo.token.split(":")[1] not in err
