@@ -184,8 +184,7 @@ def cmd_feedback(args: argparse.Namespace) -> int:
         elif args.action == "report":
             rows, label = _feedback_rows(args, storage)
             knowledge = kb.load(args.knowledge)
-            deadline = knowledge.office.get("feedback_deadline_days") or 10
-            summary = reports.summarize(rows, deadline, label)
+            summary = reports.summarize(rows, knowledge.deadline_days, label)
             print(reports.format_summary(summary))
             if args.xlsx:
                 reports.write_xlsx(rows, Path(args.xlsx), summary=summary)

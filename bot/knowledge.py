@@ -24,6 +24,7 @@ import yaml
 
 
 PLACEHOLDER = "VÍ DỤ:"
+NATIONAL_HOTLINE = "18001096"  # Cổng Dịch vụ công quốc gia
 KINDS = ("procedure", "contact", "guide", "feedback_channel", "faq")
 ONLINE_LEVELS = ("toàn trình", "một phần", "không")
 ASPECT_FIELDS = {
@@ -198,6 +199,16 @@ class Knowledge:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.warning]
+
+    @property
+    def hotline(self) -> str:
+        """The support line shown to citizens: the office's, else the national portal's."""
+        return str(self.office.get("hotline") or NATIONAL_HOTLINE)
+
+    @property
+    def deadline_days(self) -> int:
+        """Working days within which staff aim to answer a feedback."""
+        return self.office.get("feedback_deadline_days") or 10
 
     def fields(self) -> list[str]:
         """Procedure fields (lĩnh vực) in the order they first appear."""

@@ -358,11 +358,6 @@ class Storage:
             [now(), channel, chat_id, text, json.dumps(options or [], ensure_ascii=False),
              document])
 
-    def enqueue(self, channel: str, chat_id: str, text: str,
-                options: list[dict[str, str]] | None = None, document: str | None = None
-                ) -> None:
-        self._enqueue(channel, chat_id, text, options, document)
-
     def pending(self, channel: str, limit: int = 50) -> list[dict[str, Any]]:
         return list(self.db.query(
             "select * from outbox where channel = ? and sent_at is null and attempts < 10 "

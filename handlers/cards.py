@@ -156,8 +156,9 @@ def procedure_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None
     facts = [f"{icon} {label}: {brief(entry.get(key))}" for key, icon, label in (
         ("processing_time", "⏱", "Thời hạn"), ("fee", "💰", "Lệ phí"),
         ("submit", "📍", "Nộp ở đâu")) if entry.get(key)]
-    if local_fee(knowledge, entry):
-        facts.insert(2, f"💰 {local_fee(knowledge, entry)}")
+    local = local_fee(knowledge, entry)
+    if local:
+        facts.insert(2, f"💰 {local}")
     if entry.get("online"):
         facts.append(f"🌐 {brief(_online_text(entry).splitlines()[0])}")
     if facts:
@@ -194,7 +195,7 @@ def entry_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) ->
     """The reply for one entry; for a procedure, led by ``aspect`` when asked."""
     if entry.kind == "procedure":
         return procedure_card(knowledge, entry, aspect)
-    hotline = str(knowledge.office.get("hotline") or "18001096")
+    hotline = knowledge.hotline
     parts = [f"{KIND_ICONS[entry.kind]} {entry.title}"]
     body = entry.get("answer") or entry.get("summary")
     if body:

@@ -267,7 +267,7 @@ class Conversation:
         return offices.localize(self.knowledge, reply, state, level) if level else [reply]
 
     def unknown(self, match: Match | None = None) -> Reply:
-        hotline = self.knowledge.office.get("hotline") or "18001096"
+        hotline = self.knowledge.hotline
         if match is not None and match.reason == "off_topic":
             lead = ("Mình chỉ hỗ trợ hỏi đáp thủ tục hành chính và tiếp nhận phản ánh, kiến nghị, "
                     "nên chưa trả lời được câu này.")

@@ -26,10 +26,6 @@ YES = {"co", "co a", "dong y", "ok", "yes", "1"}
 NO = {"khong", "ko", "k", "thoi", "no", "khong can"}
 
 
-def _hotline(conv: Conversation) -> str:
-    return str(conv.knowledge.office.get("hotline") or "18001096")
-
-
 def _categories() -> list[Option]:
     return [Option(label, f"fb:c:{key}") for key, label in CATEGORIES.items()]
 
@@ -40,7 +36,7 @@ def start(conv: Conversation, msg: Message, state: dict[str, Any]) -> list[Reply
                                              today.astimezone(dt.timezone.utc).isoformat())
     if sent >= conv.config.feedback_per_day:
         return [Reply(f"Hôm nay bạn đã gửi {sent} phản ánh, đủ mức tối đa trong một ngày. "
-                      f"Bạn gửi tiếp vào ngày mai, hoặc gọi tổng đài {_hotline(conv)} nếu "
+                      f"Bạn gửi tiếp vào ngày mai, hoặc gọi tổng đài {conv.knowledge.hotline} nếu "
                       "việc gấp nhé.", [MENU])]
     state["flow"] = "feedback"
     state["fb"] = {"step": "category"}
@@ -159,10 +155,10 @@ def _save(conv: Conversation, msg: Message, fb: dict[str, Any], state: dict[str,
     except StorageError:
         return [Reply("Xin lỗi, hệ thống chưa lưu được phản ánh của bạn nên chưa thể xác "
                       "nhận. Bạn bấm Gửi lại sau ít phút, hoặc gọi tổng đài "
-                      f"{_hotline(conv)}.", [Option("✅ Gửi lại", "fb:send")])]
+                      f"{conv.knowledge.hotline}.", [Option("✅ Gửi lại", "fb:send")])]
     state.pop("flow", None)
     state.pop("fb", None)
-    days = conv.knowledge.office.get("feedback_deadline_days") or 10
+    days = conv.knowledge.deadline_days
     return [Reply(f"Đã tiếp nhận phản ánh của bạn. Mã phản ánh: {ticket}\n\n"
                   f"Cán bộ sẽ xem xét và trả lời trong khoảng {days} ngày làm việc; câu trả "
                   f"lời sẽ gửi về đây. Xem tình trạng: /tracuu {ticket}", [MENU])]

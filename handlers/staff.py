@@ -161,8 +161,7 @@ def _period_summary(conv: Conversation, arg: str, command: str):
         return Reply(f"Kỳ chưa đúng. Ví dụ: /{command} 2026Q3, /{command} 2026H1, "
                      f"/{command} 2026.")
     rows = conv.storage.list_feedback(since=since, until=until)
-    deadline = conv.knowledge.office.get("feedback_deadline_days") or 10
-    return rows, reports.summarize(rows, deadline, label)
+    return rows, reports.summarize(rows, conv.knowledge.deadline_days, label)
 
 
 def export(conv: Conversation, arg: str) -> Reply:
