@@ -200,7 +200,7 @@ class Analyzer:
                 found = next(((canon, stop) for exacts, canon, stop in options
                               if all(not t.marked or t.exact == e or e == t.plain
                                      for t, e in zip(window, exacts))), None)
-                if found is None:
+                if found is None or self._overlaps(toks, i + size - 1, size):
                     continue
                 canonical, stop = found
                 credit = min(t.credit for t in window)
@@ -215,6 +215,17 @@ class Analyzer:
                 out.append(toks[i])
                 i += 1
         return out, changed
+
+    def _overlaps(self, toks: list[Tok], last: int, size: int) -> bool:
+        """Without diacritics, two phrases can share a syllable: in "nop ho so",
+        "nop ho" (nộp hộ) and "ho so" (hồ sơ) both fit. The phrase that goes on to
+        the right wins, as it is usually the object ("nộp hồ sơ"), unless the
+        citizen typed the first one with its marks."""
+        if any(t.marked for t in toks[last - size + 1:last + 1]):
+            return False
+        return any(n >= 2 and last + n <= len(toks)
+                   and tuple(t.plain for t in toks[last:last + n]) in self.variants
+                   for n in self.sizes.get(toks[last].plain, ()))
 
     def _mark(self, toks: list[Tok]) -> tuple[list[Tok], str | None]:
         aspect = None
