@@ -52,6 +52,11 @@ BLEND = 0.3  # weight of the whole entry's coverage against the best text's scor
 LONG_AT = 16  # content syllables from which a message counts as long
 UNPAIRED = 0.8  # factor for an entry that shares no syllable pair with the question
 FOREIGN = 2.0  # weight factor of an unknown word that is not a Vietnamese syllable
+TF_MODE = 0
+GEO = 0
+TF_K1 = 1.5
+TF_B = 0.75
+TF_CAP = 1.5
 EVIDENCE = 6.0  # matched weight below which a match counts as thin (see _score)
 UNKNOWN_PAIR = 0.5  # weight of a syllable pair with an unknown syllable, per unknown syllable
 
@@ -79,9 +84,9 @@ ASPECTS: dict[str, tuple[str, ...]] = {
     "place": ("o dau", "cho nao", "noi nao", "dia chi", "co quan nao", "nop o",
               "lam o", "den dau", "nop dau", "lam dau", "ai giai quyet", "ai cap",
               "len dau", "ra dau", "dau lam", "o mo", "cho mo", "nop tai", "lam tai",
-              "xin o", "o uy ban nhan dan", "ra uy ban nhan dan", "len uy ban nhan dan",
-              "den uy ban nhan dan", "tai uy ban nhan dan", "uy ban nhan dan nao",
-              "o xa", "tai xa", "xa nao", "o cong an", "len cong an", "ra cong an",
+              "xin o", "ra uy ban nhan dan", "len uy ban nhan dan",
+              "den uy ban nhan dan", "uy ban nhan dan nao",
+              "xa nao", "len cong an", "ra cong an",
               "cong an nao", "trung tam nao", "noi dang ky", "hay phai ra", "hay phai len"),
     "legal": ("can cu", "luat nao", "nghi dinh", "thong tu", "van ban nao",
               "quy dinh nao", "theo luat", "phap ly", "dieu may", "phap luat",
@@ -89,7 +94,11 @@ ASPECTS: dict[str, tuple[str, ...]] = {
 }
 # Cues that only say what the question is about when nothing sharper is there:
 # "giấy tờ" is often just the object ("sao y giấy tờ bao nhiêu tiền").
-SOFT_CUES = {"documents": ("giay to",), "fee": ("tien",)}
+# A plain locative ("nhận con ở ủy ban xã mất bao lâu") is where the citizen is, not
+# always what they ask.
+SOFT_CUES = {"documents": ("giay to",), "fee": ("tien",),
+             "place": ("o uy ban nhan dan", "tai uy ban nhan dan", "o xa", "tai xa",
+                       "o cong an")}
 _CUES: dict[str, list[tuple[tuple[str, ...], str, bool]]] = {}  # first syllable -> cues
 for _soft, _table in ((False, ASPECTS), (True, SOFT_CUES)):
     for _aspect, _cues in _table.items():
@@ -340,6 +349,7 @@ class Matcher:
         n = max(len(self.docs), 1)
         self.idf = {f: math.log(1 + n / len(p)) for f, p in self.postings.items()}
         self.max_idf = math.log(1 + n)
+        self.avg_texts = sum(len(d.texts) for d in self.docs) / n
         for doc in self.docs:
             doc.totals = [sum(self.idf[f] * k for f, k in text) or 1.0 for text in doc.texts]
         self.vocabulary = {f for f in self.postings if "_" not in f}
@@ -568,7 +578,15 @@ class Matcher:
         best = max(((q / total) ** q_share * (got_t[ti] / doc.totals[ti]) ** (1 - q_share)
                     for ti, q in got_q.items() if q and (not filler or ti in doc.fillers)),
                    default=0.0)
-        score = (1 - blend) * best + blend * coverage
+        if TF_MODE:
+            norm = 1 - TF_B + TF_B * len(doc.texts) / self.avg_texts
+            tfcov = sum(weights.get(f, 0.0) * c * min(TF_CAP, len(doc.where[f]) * (1 + TF_K1)
+                        / (len(doc.where[f]) + TF_K1 * norm)) for f, c in matched.items()) / total
+            coverage = min(1.0, tfcov) if TF_MODE == 1 else coverage
+        if GEO and blend:
+            score = best ** (1 - blend) * coverage ** blend
+        else:
+            score = (1 - blend) * best + blend * coverage
         if not paired and not filler:
             score *= UNPAIRED
         # Coverage is relative; one short rare syllable fully "covered" is still little
