@@ -7,8 +7,10 @@ The flow for one question:
    nhiêu tiền", "giấy tờ gì") marked weak, stop words dropped.
 2. Features: folded syllables and adjacent syllable pairs (bigrams), since Vietnamese
    words are mostly two syllables. Each feature weighs its inverse document frequency.
-3. Candidates come from an inverted index, rarest feature first, so cost grows with
-   the few entries that share rare words, not with the size of the knowledge base.
+3. Candidates come from an inverted index: each feature's weight is added along its
+   posting list in one array operation (numpy); the commonest syllables only rescore
+   the best candidates. Only a bounded set is then compared feature by feature, so
+   cost grows far slower than the knowledge base.
 4. Score in [0, 1]: how much of the question the entry explains, blended with how
    much of the entry's best name the question contains. A syllable typed with
    diacritics that differ from the entry's counts less than an exact one.
@@ -18,11 +20,11 @@ The flow for one question:
 from __future__ import annotations
 
 import gc
-import heapq
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -43,8 +45,9 @@ UNKNOWN = 0.7  # weight of an unknown syllable, as a share of the rarest feature
 IMPORTED_PRIOR = 0.85  # score factor of entries imported from the national catalog
 OFF_TOPIC_DAMP = 0.75  # factor on every score when the question has an off-topic word
 OFF_TOPIC = 2.5  # weight of an off-topic word, as a share of the rarest feature's
-CANDIDATES = 120  # bound on entries scored exactly for one question
-POSTING_CAP = 800  # posting lists longer than this do not bring new candidates
+CANDIDATES = 48  # bound on entries scored exactly for one question
+POSTING_CAP = 2000  # posting lists longer than this do not bring new candidates
+EAGER_ARRAY = 16  # posting lists longer than this are turned into arrays at build
 RERANK = 24  # bound on entries scored in full
 SHORTLIST_FLOOR = 0.3  # ... among those covering at least this share of the best one
 Q_SHARE = 0.4  # in a text's score, weight of question coverage against text coverage
@@ -52,11 +55,6 @@ BLEND = 0.3  # weight of the whole entry's coverage against the best text's scor
 LONG_AT = 16  # content syllables from which a message counts as long
 UNPAIRED = 0.8  # factor for an entry that shares no syllable pair with the question
 FOREIGN = 2.0  # weight factor of an unknown word that is not a Vietnamese syllable
-TF_MODE = 0
-GEO = 0
-TF_K1 = 1.5
-TF_B = 0.75
-TF_CAP = 1.5
 EVIDENCE = 6.0  # matched weight below which a match counts as thin (see _score)
 UNKNOWN_PAIR = 0.5  # weight of a syllable pair with an unknown syllable, per unknown syllable
 
@@ -188,28 +186,25 @@ class Analyzer:
         """Replace synonym variants by their preferred form, longest first; also say
         whether anything was replaced."""
         sizes_of = self.sizes
-        if not any(t.plain in sizes_of for t in toks):
+        plains = [t.plain for t in toks]
+        if sizes_of.keys().isdisjoint(plains):
             return toks, False
+        variants = self.variants
         out: list[Tok] = []
         changed = False
-        i = 0
-        while i < len(toks):
-            sizes = sizes_of.get(toks[i].plain)
-            if not sizes:
-                out.append(toks[i])
-                i += 1
-                continue
-            for size in sizes:
-                window = toks[i:i + size]
-                if len(window) < size:
+        i, count = 0, len(toks)
+        while i < count:
+            for size in sizes_of.get(plains[i], ()):
+                if i + size > count:
                     continue
-                options = self.variants.get(tuple(t.plain for t in window))
+                options = variants.get(tuple(plains[i:i + size]))
                 if not options:
                     continue
+                window = toks[i:i + size]
                 found = next(((canon, stop) for exacts, canon, stop in options
                               if all(not t.marked or t.exact == e or e == t.plain
                                      for t, e in zip(window, exacts))), None)
-                if found is None or self._overlaps(toks, i + size - 1, size):
+                if found is None or self._overlaps(plains, toks, i + size - 1, size):
                     continue
                 canonical, stop = found
                 credit = min(t.credit for t in window)
@@ -225,16 +220,17 @@ class Analyzer:
                 i += 1
         return out, changed
 
-    def _overlaps(self, toks: list[Tok], last: int, size: int) -> bool:
+    def _overlaps(self, plains: list[str], toks: list[Tok], last: int, size: int) -> bool:
         """Without diacritics, two phrases can share a syllable: in "nop ho so",
         "nop ho" (nộp hộ) and "ho so" (hồ sơ) both fit. The phrase that goes on to
         the right wins, as it is usually the object ("nộp hồ sơ"), unless the
         citizen typed the first one with its marks."""
-        if any(t.marked for t in toks[last - size + 1:last + 1]):
+        if size < 2 or last + 1 >= len(plains) \
+                or any(t.marked for t in toks[last - size + 1:last + 1]):
             return False
-        return any(n >= 2 and last + n <= len(toks)
-                   and tuple(t.plain for t in toks[last:last + n]) in self.variants
-                   for n in self.sizes.get(toks[last].plain, ()))
+        return any(n >= 2 and last + n <= len(plains)
+                   and tuple(plains[last:last + n]) in self.variants
+                   for n in self.sizes.get(plains[last], ()))
 
     def _mark(self, toks: list[Tok]) -> tuple[list[Tok], str | None]:
         aspect = None
@@ -301,20 +297,24 @@ class Analyzer:
 
 
 def _features(toks: list[Tok]) -> dict[str, tuple[float, float, tuple[str, ...]]]:
-    """feature -> (weight factor, credit, exact forms) for unigrams and bigrams."""
-    content = [t for t in toks if not t.stop]
+    """feature -> (weight factor, credit, exact forms) for unigrams and bigrams; a
+    feature seen twice keeps its stronger factor."""
     feats: dict[str, tuple[float, float, tuple[str, ...]]] = {}
-
-    def put(key: str, factor: float, credit: float, exact: tuple[str, ...]) -> None:
-        old = feats.get(key)
+    prev = None
+    for t in toks:
+        if t.stop:
+            continue
+        factor = WEAK if t.weak else 1.0
+        old = feats.get(t.plain)
         if old is None or factor > old[0]:
-            feats[key] = (factor, credit, exact)
-
-    for t in content:
-        put(t.plain, WEAK if t.weak else 1.0, t.credit, (t.exact,))
-    for a, b in zip(content, content[1:]):
-        factor = WEAK if (a.weak or b.weak) else 1.0
-        put(f"{a.plain}_{b.plain}", factor, min(a.credit, b.credit), (a.exact, b.exact))
+            feats[t.plain] = (factor, t.credit, (t.exact,))
+        if prev is not None:
+            key = f"{prev.plain}_{t.plain}"
+            pair = WEAK if (prev.weak or t.weak) else 1.0
+            old = feats.get(key)
+            if old is None or pair > old[0]:
+                feats[key] = (pair, min(prev.credit, t.credit), (prev.exact, t.exact))
+        prev = t
     return feats
 
 
@@ -349,7 +349,10 @@ class Matcher:
         n = max(len(self.docs), 1)
         self.idf = {f: math.log(1 + n / len(p)) for f, p in self.postings.items()}
         self.max_idf = math.log(1 + n)
-        self.avg_texts = sum(len(d.texts) for d in self.docs) / n
+        # Long posting lists as arrays now, so that no question pays for making them.
+        self._arrays = {f: np.array(p, dtype=np.int32) for f, p in self.postings.items()
+                        if len(p) > EAGER_ARRAY}
+        self._priors = np.array([doc.prior for doc in self.docs])
         for doc in self.docs:
             doc.totals = [sum(self.idf[f] * k for f, k in text) or 1.0 for text in doc.texts]
         self.vocabulary = {f for f in self.postings if "_" not in f}
@@ -403,6 +406,21 @@ class Matcher:
                 postings[f] = [index]
 
     # --- query side -----------------------------------------------------------
+
+    def _array(self, feature: str) -> np.ndarray:
+        """The posting list as an array, made on first use (most features never are)."""
+        array = self._arrays.get(feature)
+        if array is None:
+            array = self._arrays[feature] = np.array(self.postings[feature], dtype=np.int32)
+        return array
+
+    def _best(self, found: np.ndarray, acc: np.ndarray, n: int) -> np.ndarray:
+        """The n entries of ``found`` with the most weight; on equal weight the
+        earlier loaded (the office's own entries come first)."""
+        if len(found) <= n:
+            return found
+        rank = acc[found] * self._priors[found] - found * 1e-9
+        return found[np.argpartition(-rank, n - 1)[:n]]
 
     def _known_phrase(self, phrase) -> bool:
         """Does the knowledge use this phrase (one syllable: in this exact spelling)?"""
@@ -502,19 +520,24 @@ class Matcher:
         total = sum(weights.values()) + len(off) * self.max_idf * OFF_TOPIC
         content = sum(1 for t in toks if not t.stop)
         filler = any(t.filler for t in toks)
-        # Candidates: accumulate feature weights along posting lists, rarest first;
-        # lists longer than POSTING_CAP (the commonest syllables) only add weight to
-        # entries already found, so cost follows the rare words, not the base's size.
-        acc: dict[int, float] = {}
-        for f in sorted((f for f in feats if f in self.postings),
-                        key=lambda f: len(self.postings[f])):
-            postings, w = self.postings[f], weights[f]
-            if len(postings) > POSTING_CAP and acc:
-                continue
-            for i in postings[:POSTING_CAP]:
-                acc[i] = acc.get(i, 0.0) + w
-        docs = self.docs  # equal weights keep index order: the office's entries first
-        candidates = heapq.nlargest(CANDIDATES, acc, key=lambda i: acc[i] * docs[i].prior)
+        # Candidates: feature weights summed along posting lists in one array pass per
+        # feature; only the CANDIDATES best are then compared feature by feature.
+        docs = self.docs
+        acc = np.zeros(len(docs))
+        common = []  # the commonest syllables: they rescore, but bring no candidates
+        for n, f in enumerate(sorted((f for f in feats if f in self.postings),
+                                     key=lambda f: len(self.postings[f]))):
+            if n and len(self.postings[f]) > POSTING_CAP:
+                common.append(f)
+            else:
+                acc[self._array(f)] += weights[f]
+        found = np.flatnonzero(acc)
+        if common and len(found) > CANDIDATES:
+            found = self._best(found, acc, 4 * CANDIDATES)
+            for i in found.tolist():
+                where = docs[i].where
+                acc[i] += sum(weights[f] for f in common if f in where)
+        candidates = self._best(found, acc, CANDIDATES).tolist()
         wanted = [(f, credit, exact, any(e != t for e, t in zip(exact, f.split("_"))))
                   for f, (_, credit, exact) in feats.items() if f in self.postings]
         matched = {i: self._matched(self.docs[i], wanted) for i in candidates}
@@ -578,15 +601,7 @@ class Matcher:
         best = max(((q / total) ** q_share * (got_t[ti] / doc.totals[ti]) ** (1 - q_share)
                     for ti, q in got_q.items() if q and (not filler or ti in doc.fillers)),
                    default=0.0)
-        if TF_MODE:
-            norm = 1 - TF_B + TF_B * len(doc.texts) / self.avg_texts
-            tfcov = sum(weights.get(f, 0.0) * c * min(TF_CAP, len(doc.where[f]) * (1 + TF_K1)
-                        / (len(doc.where[f]) + TF_K1 * norm)) for f, c in matched.items()) / total
-            coverage = min(1.0, tfcov) if TF_MODE == 1 else coverage
-        if GEO and blend:
-            score = best ** (1 - blend) * coverage ** blend
-        else:
-            score = (1 - blend) * best + blend * coverage
+        score = (1 - blend) * best + blend * coverage
         if not paired and not filler:
             score *= UNPAIRED
         # Coverage is relative; one short rare syllable fully "covered" is still little
