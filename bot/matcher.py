@@ -142,9 +142,7 @@ class Analyzer:
 
     def __init__(self, knowledge: Knowledge):
         self.variants: dict[tuple[str, ...], list[tuple[tuple[str, ...], list[str], bool]]] = {}
-        self.sizes: dict[str, tuple[int, ...]] = {}  # first syllable -> variant lengths
         stop_phrases = {tuple(t.plain for t in tokens(p)) for p in knowledge.stopwords}
-        sizes: dict[str, set[int]] = {}
         for group in knowledge.synonyms:
             canonical = [(t.exact, t.plain) for t in tokens(group[0])]
             # A group's words are domain terms ("một cửa" is not "một" + "của"),
@@ -157,8 +155,15 @@ class Analyzer:
                     continue
                 exacts = tuple(t.exact for t in toks)
                 self.variants.setdefault(key, []).append((exacts, canonical, is_stop))
-                sizes.setdefault(key[0], set()).add(len(key))
-        self.sizes = {first: tuple(sorted(n, reverse=True)) for first, n in sizes.items()}
+        # The variants as a trie on folded syllables: syllable -> (children, options).
+        self.trie: dict[str, tuple[dict, list]] = {}
+        for key, options in self.variants.items():
+            node = self.trie
+            for n, plain in enumerate(key, 1):
+                children, here = node.setdefault(plain, ({}, []))
+                if n == len(key):
+                    here.extend(options)
+                node = children
         self.stop_plain: set[str] = set()
         self.stop_exact: set[str] = set()
         for phrase in knowledge.stopwords:
@@ -185,21 +190,19 @@ class Analyzer:
     def _rewrite(self, toks: list[Tok]) -> tuple[list[Tok], bool]:
         """Replace synonym variants by their preferred form, longest first; also say
         whether anything was replaced."""
-        sizes_of = self.sizes
         plains = [t.plain for t in toks]
-        if sizes_of.keys().isdisjoint(plains):
+        trie = self.trie
+        if trie.keys().isdisjoint(plains):
             return toks, False
-        variants = self.variants
         out: list[Tok] = []
         changed = False
         i, count = 0, len(toks)
         while i < count:
-            for size in sizes_of.get(plains[i], ()):
-                if i + size > count:
-                    continue
-                options = variants.get(tuple(plains[i:i + size]))
-                if not options:
-                    continue
+            if plains[i] not in trie:
+                out.append(toks[i])
+                i += 1
+                continue
+            for size, options in self._phrases_at(plains, i):
                 window = toks[i:i + size]
                 found = next(((canon, stop) for exacts, canon, stop in options
                               if all(not t.marked or t.exact == e or e == t.plain
@@ -220,6 +223,20 @@ class Analyzer:
                 i += 1
         return out, changed
 
+    def _phrases_at(self, plains: list[str], i: int) -> list[tuple[int, list]]:
+        """Synonym variants that start at position i, longest first, with their options."""
+        found = []
+        node = self.trie
+        for j in range(i, len(plains)):
+            step = node.get(plains[j])
+            if step is None:
+                break
+            node, options = step
+            if options:
+                found.append((j + 1 - i, options))
+        found.reverse()
+        return found
+
     def _overlaps(self, plains: list[str], toks: list[Tok], last: int, size: int) -> bool:
         """Without diacritics, two phrases can share a syllable: in "nop ho so",
         "nop ho" (nộp hộ) and "ho so" (hồ sơ) both fit. The phrase that goes on to
@@ -228,46 +245,47 @@ class Analyzer:
         if size < 2 or last + 1 >= len(plains) \
                 or any(t.marked for t in toks[last - size + 1:last + 1]):
             return False
-        return any(n >= 2 and last + n <= len(plains)
-                   and tuple(plains[last:last + n]) in self.variants
-                   for n in self.sizes.get(plains[last], ()))
+        return any(n >= 2 for n, _ in self._phrases_at(plains, last))
 
     def _mark(self, toks: list[Tok]) -> tuple[list[Tok], str | None]:
-        aspect = None
+        """Mark aspect cues and generic words weak and stop words stop, in one pass;
+        also say which aspect the question is about."""
         plains = [t.plain for t in toks]
         found: list[tuple[bool, int, str]] = []
-        for i, plain in enumerate(plains):
-            if toks[i].weak:
-                continue
-            for cue, name, soft in _CUES.get(plain, ()):
-                n = len(cue)
-                if tuple(plains[i:i + n]) == cue:
-                    for t in toks[i:i + n]:
-                        t.weak = True
-                    found.append((soft, i, name))
-                    break
-        if found:  # the sharpest cue, then the one the citizen wrote first
-            aspect = min(found)[2]
-        for i, plain in enumerate(plains):  # generic words ("ủy ban", "xã") count little
-            for n in self.generic_sizes.get(plain, ()):
-                if tuple(plains[i:i + n]) in self.generic:
-                    for t in toks[i:i + n]:
-                        t.weak = True
-        for t in toks:
+        generic, generic_sizes = self.generic, self.generic_sizes
+        stop_plain, stop_exact = self.stop_plain, self.stop_exact
+        cued = 0  # positions before this are inside a cue already
+        for i, t in enumerate(toks):
+            plain = t.plain
+            if i >= cued and plain in _CUES:
+                for cue, name, soft in _CUES[plain]:
+                    n = len(cue)
+                    if tuple(plains[i:i + n]) == cue:
+                        for w in toks[i:i + n]:
+                            w.weak = True
+                        found.append((soft, i, name))
+                        cued = i + n
+                        break
+            if plain in generic_sizes:  # generic words ("ủy ban", "xã") count little
+                for n in generic_sizes[plain]:
+                    if tuple(plains[i:i + n]) in generic:
+                        for w in toks[i:i + n]:
+                            w.weak = True
             if t.term:
                 continue
-            if t.plain.isdigit():  # "1 tháng", "3 lần": details, not the topic
+            if plain.isdigit():  # "1 tháng", "3 lần": details, not the topic
                 t.stop = True
-            elif t.plain in self.stop_plain and (not t.marked or t.exact in self.stop_exact
-                                               or t.exact == t.plain):
+            elif plain in stop_plain and (not t.marked or t.exact in stop_exact
+                                          or t.exact == plain):
                 t.stop = True
         if toks and all(t.stop for t in toks):  # "bạn là ai": the words are the topic
             for t in toks:
                 t.stop, t.filler = False, True
-        return toks, aspect
+        # the sharpest cue, then the one the citizen wrote first
+        return toks, min(found)[2] if found else None
 
     def analyze(self, text: str, repair=None) -> tuple[list[Tok], str | None]:
-        toks = [Tok(e, p, marked=e != p) for e, p in syllables(text)]
+        toks = [Tok(e, p, False, False, e != p) for e, p in syllables(text)]  # marked
         if repair is not None:
             toks = repair(toks)
         # Again after a change, so that rewrites compose: "xóa đk thường trú" ->
@@ -324,7 +342,7 @@ class _Doc:
     # feature -> its exact form in the entry (a set when the entry spells it two ways)
     exact: dict[str, Any] = field(default_factory=dict)
     texts: list[tuple[tuple[str, float], ...]] = field(default_factory=list)  # (feature, factor)
-    totals: list[float] = field(default_factory=list)
+    totals: list[float] | None = None  # per text: its features' weight (when first scored)
     where: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # feature -> texts
     fillers: set[int] = field(default_factory=set)  # texts made only of stop words
     prior: float = 1.0  # imported catalog entries yield to the office's own
@@ -353,8 +371,6 @@ class Matcher:
         self._arrays = {f: np.array(p, dtype=np.int32) for f, p in self.postings.items()
                         if len(p) > EAGER_ARRAY}
         self._priors = np.array([doc.prior for doc in self.docs])
-        for doc in self.docs:
-            doc.totals = [sum(self.idf[f] * k for f, k in text) or 1.0 for text in doc.texts]
         self.vocabulary = {f for f in self.postings if "_" not in f}
         self.exact_vocabulary = {form[0] for doc in self.docs for f, seen in doc.exact.items()
                                  if "_" not in f
@@ -598,7 +614,11 @@ class Matcher:
                     paired.add(ti)
         # Most Vietnamese words are two syllables: an entry that shares no syllable
         # pair with the question matches on single syllables only, weak evidence.
-        best = max(((q / total) ** q_share * (got_t[ti] / doc.totals[ti]) ** (1 - q_share)
+        totals = doc.totals
+        if totals is None:
+            idf = self.idf
+            totals = doc.totals = [sum(idf[f] * k for f, k in text) or 1.0 for text in doc.texts]
+        best = max(((q / total) ** q_share * (got_t[ti] / totals[ti]) ** (1 - q_share)
                     for ti, q in got_q.items() if q and (not filler or ti in doc.fillers)),
                    default=0.0)
         score = (1 - blend) * best + blend * coverage
