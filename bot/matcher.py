@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import gc
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,8 @@ BLEND = 0.3  # weight of the whole entry's coverage against the best text's scor
 LONG_AT = 16  # content syllables from which a message counts as long
 UNPAIRED = 0.8  # factor for an entry that shares no syllable pair with the question
 FOREIGN = 2.0  # weight factor of an unknown word that is not a Vietnamese syllable
+CONTEXT = 0.5  # weight factor of the sentences around the question in a long message
+ENTRY_Q = 0.2  # share of a text's question coverage credited from the whole entry
 EVIDENCE = 6.0  # matched weight below which a match counts as thin (see _score)
 UNKNOWN_PAIR = 0.5  # weight of a syllable pair with an unknown syllable, per unknown syllable
 
@@ -106,6 +109,35 @@ for _list in _CUES.values():
     _list.sort(key=lambda item: -len(item[0]))
 
 
+_SENTENCE_END = re.compile(r"(?<=[.?!;])\s+|\n+")
+# "cho em hỏi", "xin hỏi", "cho hỏi": where the question itself starts
+_ASKS = re.compile(r"\b(?:cho|xin)(?:\s+(?:em|tôi|toi|mình|minh|tui|con|cháu|chau|anh|chị|chi|"
+                   r"e|t|mk|mik))?\s+h[oỏ]i\b", re.IGNORECASE)
+
+
+def segments(text: str) -> list[str]:
+    """A message cut into sentences, and before "cho em hỏi" inside one."""
+    parts = []
+    for sentence in _SENTENCE_END.split(text):
+        cuts = [m.start() for m in _ASKS.finditer(sentence) if m.start() > 0]
+        for a, b in zip([0, *cuts], [*cuts, len(sentence)]):
+            if sentence[a:b].strip():
+                parts.append(sentence[a:b])
+    return parts or [text]
+
+
+def question_part(parts: list[str]) -> int:
+    """Which part carries the question: the last with a question mark or an asking
+    phrase, else the last."""
+    for n in range(len(parts) - 1, -1, -1):
+        if "?" in parts[n]:
+            return n
+    for n in range(len(parts) - 1, -1, -1):
+        if _ASKS.search(parts[n]):
+            return n
+    return len(parts) - 1
+
+
 @dataclass(slots=True)
 class Tok:
     exact: str
@@ -116,6 +148,8 @@ class Tok:
     credit: float = 1.0
     term: bool = False  # produced by a synonym group: its stop flag is already decided
     filler: bool = False  # a stop word kept because the whole text is stop words
+    start: bool = False  # first syllable of a sentence: no pair with the one before
+    context: bool = False  # in a sentence around the question, not the question itself
 
 
 @dataclass
@@ -251,7 +285,7 @@ class Analyzer:
         """Mark aspect cues and generic words weak and stop words stop, in one pass;
         also say which aspect the question is about."""
         plains = [t.plain for t in toks]
-        found: list[tuple[bool, int, str]] = []
+        found: list[tuple[bool, bool, int, str]] = []
         generic, generic_sizes = self.generic, self.generic_sizes
         stop_plain, stop_exact = self.stop_plain, self.stop_exact
         cued = 0  # positions before this are inside a cue already
@@ -263,7 +297,7 @@ class Analyzer:
                     if tuple(plains[i:i + n]) == cue:
                         for w in toks[i:i + n]:
                             w.weak = True
-                        found.append((soft, i, name))
+                        found.append((t.context, soft, i, name))
                         cued = i + n
                         break
             if plain in generic_sizes:  # generic words ("ủy ban", "xã") count little
@@ -281,18 +315,31 @@ class Analyzer:
         if toks and all(t.stop for t in toks):  # "bạn là ai": the words are the topic
             for t in toks:
                 t.stop, t.filler = False, True
-        # the sharpest cue, then the one the citizen wrote first
-        return toks, min(found)[2] if found else None
+        # a cue in the question itself, the sharpest, then the one written first
+        return toks, min(found)[3] if found else None
 
     def analyze(self, text: str, repair=None) -> tuple[list[Tok], str | None]:
-        toks = [Tok(e, p, False, False, e != p) for e, p in syllables(text)]  # marked
-        if repair is not None:
-            toks = repair(toks)
-        # Again after a change, so that rewrites compose: "xóa đk thường trú" ->
-        # "xóa đăng ký thường trú" -> "xóa thường trú".
-        toks, changed = self._rewrite(toks)
-        if changed:
-            toks, _ = self._rewrite(toks)
+        """Tokens of a text. A citizen's message (``repair`` given) is read sentence by
+        sentence: no phrase or syllable pair spans two sentences, and in a message of
+        several, the sentences around the question count less (``CONTEXT``)."""
+        parts = segments(text) if repair is not None else [text]
+        focus = question_part(parts)
+        toks: list[Tok] = []
+        for n, part in enumerate(parts):
+            seg = [Tok(e, p, False, False, e != p) for e, p in syllables(part)]  # marked
+            if repair is not None:
+                seg = repair(seg)
+            # Again after a change, so that rewrites compose: "xóa đk thường trú" ->
+            # "xóa đăng ký thường trú" -> "xóa thường trú".
+            seg, changed = self._rewrite(seg)
+            if changed:
+                seg, _ = self._rewrite(seg)
+            if seg:
+                seg[0].start = True
+                if n != focus:
+                    for t in seg:
+                        t.context = True
+            toks.extend(seg)
         return self._mark(toks)
 
     def off_topic_hits(self, toks: list[Tok], phrases: dict[str, list[tuple[Token, ...]]]
@@ -322,13 +369,13 @@ def _features(toks: list[Tok]) -> dict[str, tuple[float, float, tuple[str, ...]]
     for t in toks:
         if t.stop:
             continue
-        factor = WEAK if t.weak else 1.0
+        factor = (WEAK if t.weak else 1.0) * (CONTEXT if t.context else 1.0)
         old = feats.get(t.plain)
         if old is None or factor > old[0]:
             feats[t.plain] = (factor, t.credit, (t.exact,))
-        if prev is not None:
+        if prev is not None and not t.start:
             key = f"{prev.plain}_{t.plain}"
-            pair = WEAK if (prev.weak or t.weak) else 1.0
+            pair = min(factor, (WEAK if prev.weak else 1.0) * (CONTEXT if prev.context else 1.0))
             old = feats.get(key)
             if old is None or pair > old[0]:
                 feats[key] = (pair, min(prev.credit, t.credit), (prev.exact, t.exact))
@@ -595,7 +642,9 @@ class Matcher:
                filler: bool = False) -> float:
         """0.7 x the best single text (weighted geometric mean of how much of the
         question it covers and how much of it the question covers) + 0.3 x the share of
-        the question the whole entry covers. For a long message the share of the
+        the question the whole entry covers. A text's question coverage is itself
+        blended with the entry's (ENTRY_Q): words the question shares with the
+        entry's other texts ("đổi" in "đổi bằng lái hết hạn") back up its best text. For a long message the share of the
         question covered counts less (``long_share``): people wrap a question in a story.
         A question made only of stop words ("bạn là ai") is only compared with entry
         texts made only of stop words."""
@@ -618,7 +667,7 @@ class Matcher:
         if totals is None:
             idf = self.idf
             totals = doc.totals = [sum(idf[f] * k for f, k in text) or 1.0 for text in doc.texts]
-        best = max(((q / total) ** q_share * (got_t[ti] / totals[ti]) ** (1 - q_share)
+        best = max((((1 - ENTRY_Q) * q / total + ENTRY_Q * coverage) ** q_share * (got_t[ti] / totals[ti]) ** (1 - q_share)
                     for ti, q in got_q.items() if q and (not filler or ti in doc.fillers)),
                    default=0.0)
         score = (1 - blend) * best + blend * coverage
