@@ -91,7 +91,9 @@ ASPECTS: dict[str, tuple[str, ...]] = {
               "cong an nao", "trung tam nao", "noi dang ky", "hay phai ra", "hay phai len"),
     "legal": ("can cu", "luat nao", "nghi dinh", "thong tu", "van ban nao",
               "quy dinh nao", "theo luat", "phap ly", "dieu may", "phap luat",
-              "theo quy dinh", "quy dinh tai", "luat gi", "luat"),
+              "theo quy dinh", "quy dinh tai", "luat gi", "luat", "dieu kien", "bat buoc",
+              "bi phat", "phat khong", "co phat", "phat bao nhieu", "duoc phep", "co quy dinh",
+              "quy dinh the nao", "quy dinh nhu the nao"),
 }
 # Cues that only say what the question is about when nothing sharper is there:
 # "giấy tờ" is often just the object ("sao y giấy tờ bao nhiêu tiền").

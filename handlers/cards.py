@@ -13,7 +13,7 @@ ASPECT_LABELS = {
     "time": "Thời hạn",
     "place": "Nộp ở đâu",
     "online": "Nộp trực tuyến",
-    "legal": "Căn cứ pháp lý",
+    "legal": "Điều kiện, căn cứ",
     "notes": "Lưu ý",
 }
 ASPECT_TITLES = {
@@ -22,7 +22,7 @@ ASPECT_TITLES = {
     "time": "Thời hạn giải quyết",
     "place": "Nơi nộp và cách nộp",
     "online": "Nộp trực tuyến",
-    "legal": "Căn cứ pháp lý",
+    "legal": "Ai được làm, căn cứ pháp lý",
     "notes": "Lưu ý",
 }
 KIND_ICONS = {"procedure": "📄", "contact": "🏢", "guide": "🧭", "feedback_channel": "📣",
@@ -90,8 +90,10 @@ def aspect_body(entry: Entry, aspect: str, knowledge: Knowledge | None = None) -
         return entry.get("submit", "")
     if aspect == "online":
         return _online_text(entry)
-    if aspect == "legal":
-        return bullets(entry.get("legal_basis", []))
+    if aspect == "legal":  # "có bắt buộc không", "có bị phạt không", "luật nào"
+        basis = bullets(entry.get("legal_basis", []))
+        who = entry.get("who", "")
+        return f"{who}\n\nCăn cứ pháp lý:\n{basis}" if who and basis else who or basis
     if aspect == "notes":
         return entry.get("notes", "")
     return ""

@@ -35,6 +35,14 @@ def test_question_leads_with_the_part_asked(conversation):
     assert "Thời hạn giải quyết" in time[0].text or "Ý bạn là" in time[0].text
 
 
+def test_may_i_or_must_i_questions_get_who_and_legal_basis(conversation):
+    # "có bắt buộc không", "có bị phạt không" are answered by who may apply and the law
+    reply = say(conversation, "ở trọ mà không đăng ký tạm trú có bị phạt không")[0]
+    lines = reply.text.splitlines()
+    assert lines[0].endswith("Đăng ký tạm trú") and lines[2].startswith("Ai được làm")
+    assert "Căn cứ pháp lý:" in reply.text and "Luật Cư trú" in reply.text
+
+
 def test_answer_card_offers_follow_ups_and_picking_by_number(conversation):
     card = say(conversation, "đăng ký tạm trú")[0]
     datas = [o.data for o in card.options if o.data]

@@ -66,6 +66,8 @@ def test_out_of_scope_is_unknown(matcher, question):
     ("đăng ký thường trú nộp ở đâu", "place"),
     ("tạm trú làm online được không", "online"),
     ("đổi bằng lái căn cứ luật nào", "legal"),
+    ("trẻ dưới 14 tuổi có bắt buộc làm căn cước không", "legal"),
+    ("Con tôi 5 tuổi. Cho em hỏi làm căn cước ở đâu?", "place"),
     ("dang ky ket hon", None),
 ])
 def test_aspect_of_the_question(matcher, question, aspect):
