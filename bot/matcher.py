@@ -150,6 +150,7 @@ class Tok:
     credit: float = 1.0
     term: bool = False  # produced by a synonym group: its stop flag is already decided
     filler: bool = False  # a stop word kept because the whole text is stop words
+    cue: bool = False  # part of an aspect cue ("bao nhiêu tiền"), weak even in a pair
     start: bool = False  # first syllable of a sentence: no pair with the one before
     context: bool = False  # in a sentence around the question, not the question itself
 
@@ -298,7 +299,7 @@ class Analyzer:
                     n = len(cue)
                     if tuple(plains[i:i + n]) == cue:
                         for w in toks[i:i + n]:
-                            w.weak = True
+                            w.weak = w.cue = True
                         found.append((t.context, soft, i, name))
                         cued = i + n
                         break
@@ -377,7 +378,9 @@ def _features(toks: list[Tok]) -> dict[str, tuple[float, float, tuple[str, ...]]
             feats[t.plain] = (factor, t.credit, (t.exact,))
         if prev is not None and not t.start:
             key = f"{prev.plain}_{t.plain}"
-            pair = min(factor, (WEAK if prev.weak else 1.0) * (CONTEXT if prev.context else 1.0))
+            # a generic word next to a specific one makes a specific pair ("công an tỉnh")
+            weak = prev.cue or t.cue or (prev.weak and t.weak)
+            pair = (WEAK if weak else 1.0) * (CONTEXT if prev.context or t.context else 1.0)
             old = feats.get(key)
             if old is None or pair > old[0]:
                 feats[key] = (pair, min(prev.credit, t.credit), (prev.exact, t.exact))
