@@ -63,7 +63,7 @@ def test_non_text_and_empty_messages_get_polite_answers(conversation):
 
 
 def test_unknown_question_is_logged_for_staff(conversation):
-    reply = say(conversation, "cách nuôi cá koi cho đẹp, sđt tôi 0912345678")[0]
+    reply = say(conversation, "xin phép bay flycam ở đâu, sđt tôi 0912345678")[0]
     assert "chưa có thông tin" in reply.text and "18001096" in reply.text
     rows = conversation.storage.unanswered()
     assert len(rows) == 1 and "0912345678" not in rows[0]["question"]
