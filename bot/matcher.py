@@ -20,7 +20,9 @@ The flow for one question:
 from __future__ import annotations
 
 import gc
+import marshal
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +50,7 @@ OFF_TOPIC_DAMP = 0.75  # factor on every score when the question has an off-topi
 OFF_TOPIC = 2.5  # weight of an off-topic word, as a share of the rarest feature's
 CANDIDATES = 48  # bound on entries scored exactly for one question
 POSTING_CAP = 2000  # posting lists longer than this do not bring new candidates
+PARALLEL_AT = 4000  # entry texts from which the index is built in two processes
 EAGER_ARRAY = 16  # posting lists longer than this are turned into arrays at build
 RERANK = 24  # bound on entries scored in full
 SHORTLIST_FLOOR = 0.3  # ... among those covering at least this share of the best one
@@ -410,8 +413,10 @@ class Matcher:
         collecting = gc.isenabled()
         gc.disable()  # millions of small objects: cyclic GC passes would double the time
         try:
-            for entry in knowledge.entries.values():
-                self._add(entry)
+            entries = list(knowledge.entries.values())
+            analysed = iter(self._analyse([t for entry in entries for t in entry.texts]))
+            for entry in entries:
+                self._add(entry, [next(analysed) for _ in entry.texts])
         finally:
             if collecting:
                 gc.freeze()  # the index lives as long as the process: keep it out of
@@ -443,16 +448,52 @@ class Matcher:
                 self.right_of.setdefault(a, set()).add(b)
                 self.left_of.setdefault(b, set()).add(a)
 
-    def _add(self, entry: Entry) -> None:
+    def _analyse(self, texts: list[str]) -> list[tuple[dict, bool]]:
+        """Features of each entry text, and whether it is made only of stop words. A
+        large knowledge base is analysed in two processes: a forked child does the
+        second half and sends it back marshalled (far cheaper than analysing it)."""
+        def work(part: list[str]) -> list[tuple[dict, bool]]:
+            out = []
+            for text in part:
+                toks, _ = self.analyzer.analyze(text)
+                out.append((_features(toks), any(t.filler for t in toks)))
+            return out
+
+        if len(texts) < PARALLEL_AT or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
+            return work(texts)
+        half = len(texts) // 2
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: analyse, write, leave without running any cleanup
+            code = 1
+            try:
+                os.close(read)
+                with os.fdopen(write, "wb") as pipe:
+                    pipe.write(marshal.dumps(work(texts[half:])))
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        mine = work(texts[:half])
+        with os.fdopen(read, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        try:
+            theirs = marshal.loads(data) if status == 0 else None
+        except (EOFError, ValueError, TypeError):
+            theirs = None
+        if theirs is None or len(theirs) != len(texts) - half:
+            theirs = work(texts[half:])  # the child failed: do its half here
+        return mine + theirs
+
+    def _add(self, entry: Entry, analysed: list[tuple[dict, bool]]) -> None:
         doc = _Doc(entry, prior=IMPORTED_PRIOR if entry.data.get("imported") else 1.0)
         where, exact_forms = doc.where, doc.exact
-        for text in entry.texts:
-            toks, _ = self.analyzer.analyze(text)
-            feats = _features(toks)
+        for feats, filler in analysed:
             if not feats:
                 continue
             ti = len(doc.texts)
-            if any(t.filler for t in toks):
+            if filler:
                 doc.fillers.add(ti)
             doc.texts.append(tuple((f, k) for f, (k, _, _) in feats.items()))
             for f, (k, _, exact) in feats.items():

@@ -4,6 +4,8 @@ import unicodedata
 
 import pytest
 
+import bot.matcher as matcher_module
+from bot import knowledge as kb
 from bot.knowledge import Entry, Knowledge
 from bot.matcher import Analyzer, Matcher
 
@@ -119,3 +121,15 @@ def test_scores_are_calibrated_between_zero_and_one(matcher):
     for q in ("khai sinh", "a", "đăng ký", "xyz qwe", "đăng ký khai sinh cho con mới sinh"):
         for hit in matcher.match(q).hits:
             assert 0 < hit.score <= 1
+
+
+def test_two_process_build_gives_the_same_index(monkeypatch):
+    knowledge = kb.load()
+    serial = Matcher(knowledge)
+    monkeypatch.setattr(matcher_module, "PARALLEL_AT", 10)  # fork even for 62 entries
+    forked = Matcher(knowledge)
+    assert [(d.entry.id, d.texts, d.where, d.exact, d.fillers) for d in serial.docs] == \
+        [(d.entry.id, d.texts, d.where, d.exact, d.fillers) for d in forked.docs]
+    assert forked.postings == serial.postings and len(serial.docs) == len(knowledge.entries)
+    question = "lam lai can cuoc bi mat o dau"
+    assert forked.match(question).hits == serial.match(question).hits
