@@ -60,6 +60,7 @@ LONG_AT = 16  # content syllables from which a message counts as long
 UNPAIRED = 0.8  # factor for an entry that shares no syllable pair with the question
 FOREIGN = 2.0  # weight factor of an unknown word that is not a Vietnamese syllable
 CONTEXT = 0.5  # weight factor of the sentences around the question in a long message
+FOCUS_MIN = 2  # content syllables the question part needs before the rest counts less
 ENTRY_Q = 0.2  # share of a text's question coverage credited from the whole entry
 EVIDENCE = 6.0  # matched weight below which a match counts as thin (see _score)
 UNKNOWN_PAIR = 0.5  # weight of a syllable pair with an unknown syllable, per unknown syllable
@@ -342,11 +343,16 @@ class Analyzer:
                 seg, _ = self._rewrite(seg)
             if seg:
                 seg[0].start = True
-                if n != focus:
-                    for t in seg:
-                        t.context = True
+                for t in seg:
+                    t.context = n != focus
             toks.extend(seg)
-        return self._mark(toks)
+        toks, aspect = self._mark(toks)
+        # The story only steps back when the question itself names something: in
+        # "Ba em mất tháng trước. Cho em hỏi điều kiện ra sao?" it holds the topic.
+        if sum(1 for t in toks if not t.context and not t.stop and not t.weak) < FOCUS_MIN:
+            for t in toks:
+                t.context = False
+        return toks, aspect
 
     def off_topic_hits(self, toks: list[Tok], phrases: dict[str, list[tuple[Token, ...]]]
                        ) -> set[int]:
