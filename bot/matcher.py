@@ -36,7 +36,8 @@ from bot.text import Token, is_syllable, syllables, telex_candidates, tokens
 
 # Calibrated on tests/data/eval.tsv (see bench/accuracy.py); one place to change them.
 ANSWER_AT = 0.60
-SUGGEST_AT = 0.45
+SUGGEST_AT = 0.48
+HINT_AT = 0.40  # below SUGGEST_AT: unknown, but the best entry is offered as one button
 MARGIN = 0.06
 MAX_HITS = 5
 CACHE_SIZE = 4096  # questions whose match is kept (first in, first out)

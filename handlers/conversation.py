@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.config import Config
 from bot.knowledge import KINDS, Entry, Knowledge, is_placeholder
-from bot.matcher import Match, Matcher
+from bot.matcher import HINT_AT, Match, Matcher
 from bot.storage import Storage
 from bot.text import fold
 from handlers import feedback, offices, staff
@@ -281,7 +281,14 @@ class Conversation:
         if phones:
             lines.append(f"• Gọi {self.office_name() or 'văn phòng'}: {', '.join(phones)}")
         lines.append("• Gửi phản ánh, kiến nghị: /phananh")
-        return Reply("\n".join(lines), [MENU, Option("✍️ Gửi phản ánh", "fb")])
+        options = [MENU, Option("✍️ Gửi phản ánh", "fb")]
+        hint = match.hits[0] if match is not None and match.hits and \
+            match.reason != "off_topic" and match.hits[0].score >= HINT_AT else None
+        if hint is not None:  # too unsure to suggest, close enough to offer one way on
+            lines[1:1] = ["", f"Nếu bạn muốn hỏi về “{hint.entry.title}”, bấm nút bên dưới."]
+            options.insert(0, Option(f"{KIND_ICONS[hint.entry.kind]} {hint.entry.title}",
+                                     f"e:{hint.entry.id}"))
+        return Reply("\n".join(lines), options)
 
 
 def reply_for(conv: Conversation, match: Match) -> Reply:

@@ -69,6 +69,19 @@ def test_unknown_question_is_logged_for_staff(conversation):
     assert len(rows) == 1 and "0912345678" not in rows[0]["question"]
 
 
+def test_unsure_unknown_offers_the_closest_entry_as_one_button(conversation):
+    # scored between HINT_AT and SUGGEST_AT: honest "no information", plus one way on
+    question = "Đăng ký xe xong thì hoá đơn và tờ khai gốc có phải nộp lại không?"
+    match = conversation.matcher.match(question)
+    assert match.status == "unknown" and match.hits[0].entry.id == "dang-ky-xe"
+    reply = say(conversation, question)[0]
+    assert "chưa có thông tin" in reply.text and "Đăng ký xe" in reply.text
+    assert reply.options[0].data == "e:dang-ky-xe"
+    assert "Đăng ký xe" in press(conversation, reply.options[0].data)[0].text
+    plain = say(conversation, "xin phép bay flycam ở đâu")[0]  # far from everything
+    assert [o.data for o in plain.options] == ["m", "fb"]
+
+
 def feedback_until_confirm(conv, user="u1", phone=None):
     say(conv, "/phananh", user)
     press(conv, "fb:c:thai-do", user)
