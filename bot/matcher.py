@@ -145,6 +145,12 @@ def question_part(parts: list[str]) -> int:
     return len(parts) - 1
 
 
+def _dropped_letter(typed: str, word: str) -> bool:
+    """Is ``typed`` the word with one letter left out?"""
+    return len(word) == len(typed) + 1 and any(word[:i] + word[i + 1:] == typed
+                                               for i in range(len(word)))
+
+
 @dataclass(slots=True)
 class Tok:
     exact: str
@@ -447,13 +453,15 @@ class Matcher:
                 self.off_topic.setdefault(phrase[0].plain, []).append(phrase)
         self.analyzer.ambiguous = self.vocabulary | self.analyzer.stop_plain
         self._vocab_list = sorted(self.known - self.analyzer.stop_plain)
+        # Known syllable pairs, for typo repair in context: the index's, and those inside
+        # synonym variants ("bằng lái" is rewritten away before indexing).
         self.right_of: dict[str, set[str]] = {}
         self.left_of: dict[str, set[str]] = {}
-        for f in self.idf:
-            if "_" in f:
-                a, b = f.split("_")
-                self.right_of.setdefault(a, set()).add(b)
-                self.left_of.setdefault(b, set()).add(a)
+        pairs = [f.split("_") for f in self.idf if "_" in f]
+        pairs += [key[i:i + 2] for key in self.analyzer.variants for i in range(len(key) - 1)]
+        for a, b in pairs:
+            self.right_of.setdefault(a, set()).add(b)
+            self.left_of.setdefault(b, set()).add(a)
 
     def _analyse(self, texts: list[str]) -> list[tuple[dict, bool]]:
         """Features of each entry text, and whether it is made only of stop words. A
@@ -550,7 +558,7 @@ class Matcher:
     def _repair(self, toks: list[Tok]) -> list[Tok]:
         """Fix Telex/VNI leftovers, run-together syllables and one-letter typos."""
         out: list[Tok] = []
-        for t in toks:
+        for n, t in enumerate(toks):
             if t.plain in self.known or t.plain.isdigit() or len(t.plain) < 3:
                 out.append(t)
                 continue
@@ -565,7 +573,11 @@ class Matcher:
             if split:
                 out.extend(Tok(s, s, credit=CORRECTED) for s in split)
                 continue
-            near = self._nearest(t.plain)
+            # one letter off: the syllable that makes a known pair with a neighbour
+            # ("bằg lái" -> "bằng lái"), else the nearest known syllable
+            near = self._in_context(t.plain, out[-1].plain if out else "",
+                                    toks[n + 1].plain if n + 1 < len(toks) else "") \
+                or self._nearest(t.plain)
             out.append(Tok(near, near, credit=CORRECTED) if near else t)
         for i, t in enumerate(out):  # "gia hạm tạm trú": "ham" next to "gia" is "han"
             if t.plain not in self.known and len(t.plain) >= 2 and not t.plain.isdigit():
@@ -579,11 +591,15 @@ class Matcher:
     def _in_context(self, plain: str, prev: str, after: str) -> str | None:
         """The knowledge syllable one edit away that forms a known pair with a neighbour."""
         options = self.right_of.get(prev, set()) | self.left_of.get(after, set())
-        best = None
+        best, best_key = None, None
+        idf = self.idf
         for option in options:
-            edits = OSA.distance(plain, option, score_cutoff=1)
-            if edits <= 1 and (best is None or self.idf[option] < self.idf[best]):
-                best = option
+            if OSA.distance(plain, option, score_cutoff=1) <= 1:
+                # a letter left out is the commonest phone typo ("bằg", "khôg"), then the
+                # commoner syllable
+                key = (not _dropped_letter(plain, option), idf.get(option, 0.0))
+                if best_key is None or key < best_key:
+                    best, best_key = option, key
         return best
 
     def _split(self, plain: str) -> list[str] | None:
@@ -599,9 +615,11 @@ class Matcher:
         if len(plain) < 4 or not self._vocab_list:
             return None
         edits = 1 if len(plain) < 8 else 2
-        found = process.extractOne(plain, self._vocab_list, scorer=OSA.distance,
-                                   score_cutoff=edits)
-        return found[0] if found else None
+        found = process.extract(plain, self._vocab_list, scorer=OSA.distance,
+                                score_cutoff=edits, limit=None)
+        idf = self.idf  # closest, then a letter left out, then the commoner syllable
+        return min(((d, not _dropped_letter(plain, word), idf.get(word, 0.0), word)
+                    for word, d, _ in found), default=(None,) * 4)[3]
 
     def match(self, question: str) -> Match:
         """Match a question; the same question text is answered from a small cache,

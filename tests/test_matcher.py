@@ -37,6 +37,11 @@ def top(matcher, question):
     ("ddang kys khai sinh", "khai-sinh"),
     ("dang ky tam truu", "tam-tru"),
     ("giay phep lai xe bi matt", "cap-lai-gplx"),
+    ("cấp lại bằg lái bị mát", "cap-lai-gplx"),  # a letter left out: "bằng lái", not "bao"
+    ("đăng ký thườg trú cho con", "thuong-tru"),
+    # chat shorthand and regional words
+    ("nhap hk cho me ve o chung vs e thi lm o dau", "thuong-tru"),
+    ("mần giấy khai sanh cho con nít ở mô", "khai-sinh"),
     # old tone placement and NFD input
     ("uỷ quyền cho người khác nộp hồ sơ", "uy-quyen-nop-thay"),
     (unicodedata.normalize("NFD", "đăng ký kết hôn"), "ket-hon"),
