@@ -409,7 +409,8 @@ class _Doc:
     entry: Entry
     # feature -> its exact form in the entry (a set when the entry spells it two ways)
     exact: dict[str, Any] = field(default_factory=dict)
-    texts: list[tuple[tuple[str, float], ...]] = field(default_factory=list)  # (feature, factor)
+    # per text: feature -> (weight factor, credit, exact forms), as _features gives it
+    texts: list[dict[str, tuple[float, float, tuple[str, ...]]]] = field(default_factory=list)
     totals: list[float] | None = None  # per text: its features' weight (when first scored)
     where: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # feature -> texts
     fillers: set[int] = field(default_factory=set)  # texts made only of stop words
@@ -442,9 +443,6 @@ class Matcher:
                         if len(p) > EAGER_ARRAY}
         self._priors = np.array([doc.prior for doc in self.docs])
         self.vocabulary = {f for f in self.postings if "_" not in f}
-        self.exact_vocabulary = {form[0] for doc in self.docs for f, seen in doc.exact.items()
-                                 if "_" not in f
-                                 for form in (seen if type(seen) is set else (seen,))}
         self.known = self.vocabulary | self.analyzer.known
         # Off-topic phrases the knowledge itself never uses, by first syllable.
         self.off_topic: dict[str, list[tuple[Token, ...]]] = {}
@@ -510,7 +508,7 @@ class Matcher:
             ti = len(doc.texts)
             if filler:
                 doc.fillers.add(ti)
-            doc.texts.append(tuple((f, k) for f, (k, _, _) in feats.items()))
+            doc.texts.append(feats)
             for f, (k, _, exact) in feats.items():
                 if f in where:
                     where[f].append((ti, k))
@@ -550,10 +548,18 @@ class Matcher:
         """Does the knowledge use this phrase (one syllable: in this exact spelling)?"""
         if len(phrase) == 1:
             t = phrase[0]
-            return (t.exact in self.exact_vocabulary or t.plain in self.analyzer.stop_plain
-                    if t.exact != t.plain else t.plain in self.vocabulary
-                    or t.plain in self.analyzer.stop_plain)
+            return t.plain in self.analyzer.stop_plain or (
+                self._spelled(t) if t.exact != t.plain else t.plain in self.vocabulary)
         return all(f"{a.plain}_{b.plain}" in self.idf for a, b in zip(phrase, phrase[1:]))
+
+    def _spelled(self, t: Token) -> bool:
+        """Does some entry write this syllable with exactly these marks?"""
+        form = (t.exact,)
+        for i in self.postings.get(t.plain, ()):
+            seen = self.docs[i].exact[t.plain]
+            if seen == form or (type(seen) is set and form in seen):
+                return True
+        return False
 
     def _repair(self, toks: list[Tok]) -> list[Tok]:
         """Fix Telex/VNI leftovers, run-together syllables and one-letter typos."""
@@ -737,7 +743,8 @@ class Matcher:
         totals = doc.totals
         if totals is None:
             idf = self.idf
-            totals = doc.totals = [sum(idf[f] * k for f, k in text) or 1.0 for text in doc.texts]
+            totals = doc.totals = [sum(idf[f] * v[0] for f, v in text.items()) or 1.0
+                                   for text in doc.texts]
         best = max((((1 - ENTRY_Q) * q / total + ENTRY_Q * coverage) ** q_share * (got_t[ti] / totals[ti]) ** (1 - q_share)
                     for ti, q in got_q.items() if q and (not filler or ti in doc.fillers)),
                    default=0.0)
