@@ -28,10 +28,14 @@ from handlers.types import Message, Option, Reply
 
 log = logging.getLogger(__name__)
 
-GREETINGS = {"chao", "xin chao", "hi", "hello", "helo", "alo", "hey", "chao ban", "chao bot",
-             "chao ad", "chao admin", "chao anh", "chao chi", "chao em", "bat dau", "start"}
-THANKS = {"cam on", "cam on ban", "cam on nhieu", "cam on nhe", "cam on a", "thanks",
-          "thank", "thank you", "tks", "ok", "oke", "okay", "ok cam on", "vang", "da"}
+# Small talk, on folded words: a greeting or thanks word with nothing but fillers around
+# it ("chào bot nha", "cảm ơn ad nhiều ạ") gets a greeting or a "you're welcome".
+GREETINGS = {"chao", "hi", "hello", "helo", "alo", "hey", "start", "bat dau"}
+THANKS = {"cam on", "camon", "thanks", "thank", "tks", "thank you", "ok", "oke", "okay",
+          "okie", "vang", "da", "uh", "u"}
+FILLERS = {"xin", "ban", "bot", "ad", "admin", "anh", "chi", "em", "a", "nha", "nhe", "nhen",
+           "hen", "nhieu", "rat", "lam", "ha", "ne", "moi", "nguoi", "mn", "ca", "roi", "hieu",
+           "biet", "oi", "you", "so", "much", "very"}
 KIND_MENU = {
     "guide": "🧭 Hướng dẫn dịch vụ công trực tuyến",
     "contact": "🏢 Nơi tiếp nhận hồ sơ",
@@ -127,10 +131,10 @@ class Conversation:
             office = offices.find(self.knowledge, text)
             if office is not None:
                 return [offices.remember(self.knowledge, state, office)]
-        plain = fold(text)
-        if plain in GREETINGS:
+        talk = small_talk(fold(text))
+        if talk == "greeting":
             return [self.welcome()]
-        if plain in THANKS:
+        if talk == "thanks":
             return [Reply("Dạ, rất vui được giúp bạn. Cần gì bạn cứ hỏi tiếp nhé!", [MENU])]
         return self.answer(msg, text, state)
 
@@ -289,6 +293,24 @@ class Conversation:
             options.insert(0, Option(f"{KIND_ICONS[hint.entry.kind]} {hint.entry.title}",
                                      f"e:{hint.entry.id}"))
         return Reply("\n".join(lines), options)
+
+
+def small_talk(plain: str) -> str | None:
+    """"greeting" or "thanks" for a message made of such a word and fillers only."""
+    words = plain.split()
+    for kind, phrases in (("thanks", THANKS), ("greeting", GREETINGS)):
+        rest = list(words)
+        found = False
+        for phrase in sorted(phrases, key=len, reverse=True):
+            parts = phrase.split()
+            for i in range(len(rest) - len(parts) + 1):
+                if rest[i:i + len(parts)] == parts:
+                    del rest[i:i + len(parts)]
+                    found = True
+                    break
+        if found and all(w in FILLERS or w in phrases for w in rest):
+            return kind
+    return None
 
 
 def reply_for(conv: Conversation, match: Match) -> Reply:

@@ -2,8 +2,11 @@
 
 import sqlite3
 
+import pytest
+
 from bot.storage import Storage
-from handlers.conversation import Conversation
+from bot.text import fold
+from handlers.conversation import Conversation, small_talk
 from handlers.types import Message
 
 
@@ -13,6 +16,15 @@ def say(conv, text, user="u1", channel="terminal"):
 
 def press(conv, data, user="u1", channel="terminal"):
     return conv.handle(Message(channel, user, data=data, kind="button"))
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Xin chào", "greeting"), ("chào bot nha", "greeting"), ("hello ad", "greeting"),
+    ("Cảm ơn bot nhiều nha!", "thanks"), ("ok cam on", "thanks"), ("dạ", "thanks"),
+    ("chào, cho hỏi làm căn cước ở đâu", None), ("cảm ơn, còn khai sinh thì sao", None),
+])
+def test_small_talk_is_told_apart_from_questions(text, kind):
+    assert small_talk(fold(text)) == kind
 
 
 def test_greeting_and_menu(conversation):
