@@ -62,6 +62,8 @@ UNPAIRED = 0.8  # factor for an entry that shares no syllable pair with the ques
 FOREIGN = 2.0  # weight factor of an unknown word that is not a Vietnamese syllable
 CONTEXT = 0.5  # weight factor of the sentences around the question in a long message
 FOCUS_MIN = 2  # content syllables the question part needs before the rest counts less
+ACCENTED_SHARE = 0.5  # share of marked syllables from which a message counts as accented
+ACCENTED_MIN = 3  # ... among at least this many
 ENTRY_Q = 0.2  # share of a text's question coverage credited from the whole entry
 EVIDENCE = 6.0  # matched weight below which a match counts as thin (see _score)
 UNKNOWN_PAIR = 0.5  # weight of a syllable pair with an unknown syllable, per unknown syllable
@@ -145,6 +147,16 @@ def question_part(parts: list[str]) -> int:
     return len(parts) - 1
 
 
+def accented(text: str) -> bool:
+    """Is the message typed with diacritics? Then a syllable without marks is meant
+    as written ("ở xa" is far, not "xã"); in a message typed without any, it may be
+    any word with those letters."""
+    pairs = syllables(text)
+    letters = [(e, p) for e, p in pairs if not p.isdigit()]
+    return len(letters) >= ACCENTED_MIN and \
+        sum(e != p for e, p in letters) >= ACCENTED_SHARE * len(letters)
+
+
 def _dropped_letter(typed: str, word: str) -> bool:
     """Is ``typed`` the word with one letter left out?"""
     return len(word) == len(typed) + 1 and any(word[:i] + word[i + 1:] == typed
@@ -161,6 +173,7 @@ class Tok:
     credit: float = 1.0
     term: bool = False  # produced by a synonym group: its stop flag is already decided
     filler: bool = False  # a stop word kept because the whole text is stop words
+    literal: bool = False  # the message carries diacritics: unmarked here is meant unmarked
     cue: bool = False  # part of an aspect cue ("bao nhiêu tiền"), weak even in a pair
     start: bool = False  # first syllable of a sentence: no pair with the one before
     context: bool = False  # in a sentence around the question, not the question itself
@@ -252,8 +265,12 @@ class Analyzer:
                 continue
             for size, options in self._phrases_at(plains, i):
                 window = toks[i:i + size]
+                # In a message typed with diacritics, a lone unmarked syllable is meant as
+                # written: "xa" there is "far", not "xã"; a longer phrase is still read
+                # through a forgotten mark ("đăng ký ho khau")
+                strict = size == 1 and window[0].literal
                 found = next(((canon, stop) for exacts, canon, stop in options
-                              if all(not t.marked or t.exact == e or e == t.plain
+                              if all(t.exact == e or e == t.plain or not (t.marked or strict)
                                      for t, e in zip(window, exacts))), None)
                 if found is None or self._overlaps(plains, toks, i + size - 1, size):
                     continue
@@ -339,8 +356,9 @@ class Analyzer:
         parts = segments(text) if repair is not None else [text]
         focus = question_part(parts)
         toks: list[Tok] = []
+        literal = repair is not None and accented(text)
         for n, part in enumerate(parts):
-            seg = [Tok(e, p, False, False, e != p) for e, p in syllables(part)]  # marked
+            seg = [Tok(e, p, False, False, e != p, literal=literal) for e, p in syllables(part)]
             if repair is not None:
                 seg = repair(seg)
             # Again after a change, so that rewrites compose: "xóa đk thường trú" ->

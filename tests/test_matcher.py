@@ -138,3 +138,12 @@ def test_two_process_build_gives_the_same_index(monkeypatch):
     assert forked.postings == serial.postings and len(serial.docs) == len(knowledge.entries)
     question = "lam lai can cuoc bi mat o dau"
     assert forked.match(question).hits == serial.match(question).hits
+
+
+def test_unmarked_syllable_in_an_accented_message_is_meant_as_written(matcher):
+    def exacts(text):
+        toks, _ = matcher.analyzer.analyze(text, repair=matcher._repair)
+        return [t.exact for t in toks]
+    assert "xã" not in exacts("Tôi ở xa không về quê được thì làm sao")  # far away
+    assert "xã" in exacts("nop ho so o xa nao")  # typed without marks: may be xã
+    assert "thường" in exacts("Tôi muốn đăng ký ho khau cho con")  # a forgotten mark
