@@ -4,6 +4,8 @@ side by side with simple baselines run on the same knowledge and questions.
 top-1 / top-3: the expected entry is first / among the first three hits (in-scope).
 answered-right: status "answer" with the expected entry first.
 confident-wrong: status "answer" with another entry first (the worst failure).
+aspect: of questions about a procedure that ask for one part of it (fee, documents…),
+the share whose part was recognised.
 rejected: out-of-scope questions that came back "unknown".
 
 Baselines (bench-only; ``pip install -r bench/requirements.txt`` for the BM25 ones):
@@ -85,7 +87,8 @@ def evaluate(matcher: Matcher, rows):
             s["top3"] += expected in ids[:3]
             s["answered_right"] += match.status == "answer" and ids[:1] == [expected]
             s["confident_wrong"] += match.status == "answer" and ids[:1] != [expected]
-            if aspect != "-":
+            # only procedures have parts to lead with (contacts and guides are one card)
+            if aspect != "-" and matcher.knowledge.entries[expected].kind == "procedure":
                 s["aspects"] += 1
                 s["aspect_ok"] += match.aspect == aspect
         wrong = ids[:1] != [expected] if expected != "-" else match.status != "unknown"
