@@ -739,8 +739,9 @@ class Matcher:
         question it covers and how much of it the question covers) + 0.3 x the share of
         the question the whole entry covers. A text's question coverage is itself
         blended with the entry's (ENTRY_Q): words the question shares with the
-        entry's other texts ("đổi" in "đổi bằng lái hết hạn") back up its best text. For a long message the share of the
-        question covered counts less (``long_share``): people wrap a question in a story.
+        entry's other texts ("đổi" in "đổi bằng lái hết hạn") back up its best text.
+        For a long message the share of the question covered counts less
+        (``long_share``): people wrap a question in a story.
         A question made only of stop words ("bạn là ai") is only compared with entry
         texts made only of stop words."""
         q_share = Q_SHARE * long_share
@@ -763,7 +764,8 @@ class Matcher:
             idf = self.idf
             totals = doc.totals = [sum(idf[f] * v[0] for f, v in text.items()) or 1.0
                                    for text in doc.texts]
-        best = max((((1 - ENTRY_Q) * q / total + ENTRY_Q * coverage) ** q_share * (got_t[ti] / totals[ti]) ** (1 - q_share)
+        best = max((((1 - ENTRY_Q) * q / total + ENTRY_Q * coverage) ** q_share
+                    * (got_t[ti] / totals[ti]) ** (1 - q_share)
                     for ti, q in got_q.items() if q and (not filler or ti in doc.fillers)),
                    default=0.0)
         score = (1 - blend) * best + blend * coverage
