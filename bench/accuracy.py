@@ -88,7 +88,8 @@ def evaluate(matcher: Matcher, rows):
             s["answered_right"] += match.status == "answer" and ids[:1] == [expected]
             s["confident_wrong"] += match.status == "answer" and ids[:1] != [expected]
             # only procedures have parts to lead with (contacts and guides are one card)
-            if aspect != "-" and matcher.knowledge.entries[expected].kind == "procedure":
+            entry = matcher.knowledge.entries.get(expected)
+            if aspect != "-" and entry is not None and entry.kind == "procedure":
                 s["aspects"] += 1
                 s["aspect_ok"] += match.aspect == aspect
         wrong = ids[:1] != [expected] if expected != "-" else match.status != "unknown"

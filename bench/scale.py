@@ -7,7 +7,8 @@ words drawn from the national catalog's titles (../shared/dvc/catalog.jsonl when
 present, otherwise the knowledge's own words), so vocabulary and frequencies stay
 realistic. The bundled curated entries stay as they are.
 Questions are the eval set's, each matched in 5 passes. Reports index build time
-(median of 3 builds), peak memory growth of the first build, and p50/p99 over questions
+(median of 3 builds), peak memory growth of the first build (this process only: the forked
+child that analyses half of a large base is not counted), and p50/p99 over questions
 of each question's median latency, plus the p99 of the worst single pass (what a noisy
 neighbour on a shared machine can add).
 

@@ -5,6 +5,7 @@ pass on a shared VM mixes in other tenants' pauses, so the p99 of the worst sing
 pass is returned too.
 """
 
+import math
 import statistics
 import time
 from typing import Callable
@@ -13,7 +14,8 @@ PASSES = 5
 
 
 def percentile(ordered: list[float], share: float) -> float:
-    return ordered[max(int(len(ordered) * share) - 1, 0)]
+    """Nearest-rank percentile of a sorted list."""
+    return ordered[max(math.ceil(len(ordered) * share) - 1, 0)]
 
 
 def latencies(match: Callable[[str], object], questions: list[str],

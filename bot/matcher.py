@@ -2,11 +2,16 @@
 
 The flow for one question:
 
-1. ``Analyzer.analyze``: syllables (``bot.text``), typo and Telex repair against the
-   knowledge vocabulary, synonym rewriting (``synonyms.yaml``), aspect cues ("bao
-   nhiêu tiền", "giấy tờ gì") marked weak, stop words dropped.
-2. Features: folded syllables and adjacent syllable pairs (bigrams), since Vietnamese
-   words are mostly two syllables. Each feature weighs its inverse document frequency.
+1. ``Analyzer.analyze``: the message is cut into sentences ("cho em hỏi" starts a new
+   one); per sentence, syllables (``bot.text``), typo and Telex repair against the
+   knowledge vocabulary, and synonym rewriting (``synonyms.yaml``). In a message typed
+   with diacritics, a lone unmarked syllable is read as written ("ở xa" is not "ở xã").
+   Then aspect cues ("bao nhiêu tiền", "giấy tờ gì") and generic words are marked weak,
+   stop words dropped, and in a long message the sentences around the question weigh
+   less than the question itself.
+2. Features: folded syllables and adjacent syllable pairs (bigrams) within a sentence,
+   since Vietnamese words are mostly two syllables. Each feature weighs its inverse
+   document frequency.
 3. Candidates come from an inverted index: each feature's weight is added along its
    posting list in one array operation (numpy); the commonest syllables only rescore
    the best candidates. Only a bounded set is then compared feature by feature, so
@@ -14,16 +19,23 @@ The flow for one question:
 4. Score in [0, 1]: how much of the question the entry explains, blended with how
    much of the entry's best name the question contains. A syllable typed with
    diacritics that differ from the entry's counts less than an exact one.
-5. One calibrated threshold pair decides: answer, suggest the top 3, or unknown.
+5. Calibrated thresholds decide: answer, suggest the top 3, or unknown (from HINT_AT,
+   an unknown still offers the closest entry as one button).
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import marshal
 import math
 import os
 import re
+import select
+import signal
+import threading
+import time
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +45,8 @@ from rapidfuzz.distance import OSA
 
 from bot.knowledge import Entry, Knowledge
 from bot.text import Token, is_syllable, syllables, telex_candidates, tokens
+
+log = logging.getLogger(__name__)
 
 # Calibrated on tests/data/eval.tsv (see bench/accuracy.py); one place to change them.
 ANSWER_AT = 0.60
@@ -51,6 +65,7 @@ OFF_TOPIC_DAMP = 0.75  # factor on every score when the question has an off-topi
 OFF_TOPIC = 2.5  # weight of an off-topic word, as a share of the rarest feature's
 CANDIDATES = 48  # bound on entries scored exactly for one question
 POSTING_CAP = 2000  # posting lists longer than this do not bring new candidates
+CHILD_TIMEOUT = 120.0  # seconds the parent waits for the child's half of the index
 PARALLEL_AT = 4000  # entry texts from which the index is built in two processes
 EAGER_ARRAY = 16  # posting lists longer than this are turned into arrays at build
 RERANK = 24  # bound on entries scored in full
@@ -118,7 +133,10 @@ for _list in _CUES.values():
     _list.sort(key=lambda item: -len(item[0]))
 
 
-_SENTENCE_END = re.compile(r"(?<=[.?!;])\s+|\n+")
+# a sentence ends at . ? ! ; and a space, or a line break; a period after a short
+# capitalised abbreviation ("TP. HCM", "Q. 7") does not end one
+_SENTENCE_END = re.compile(r"(?:(?<=[?!;])|(?<=\.)(?<!\b[A-ZĐ]\.)(?<!\b[A-ZĐ]{2}\.)"
+                           r"(?<!\b[A-ZĐ]{3}\.))\s+|\n+")
 # "cho em hỏi", "xin hỏi", "cho hỏi": where the question itself starts
 _ASKS = re.compile(r"\b(?:cho|xin)(?:\s+(?:em|tôi|toi|mình|minh|tui|con|cháu|chau|anh|chị|chi|"
                    r"e|t|mk|mik))?\s+h[oỏ]i\b", re.IGNORECASE)
@@ -127,7 +145,7 @@ _ASKS = re.compile(r"\b(?:cho|xin)(?:\s+(?:em|tôi|toi|mình|minh|tui|con|cháu|
 def segments(text: str) -> list[str]:
     """A message cut into sentences, and before "cho em hỏi" inside one."""
     parts = []
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in _SENTENCE_END.split(unicodedata.normalize("NFC", text)):
         cuts = [m.start() for m in _ASKS.finditer(sentence) if m.start() > 0]
         for a, b in zip([0, *cuts], [*cuts, len(sentence)]):
             if sentence[a:b].strip():
@@ -245,8 +263,9 @@ class Analyzer:
         for cues in _CUES.values():
             for cue, _, _ in cues:
                 self.known.update(cue)
-        for phrase in self.off_topic:  # never "repair" an off-topic word into a topic
-            self.known.update(t.plain for t in phrase)
+        # never "repair" an off-topic word into a topic, nor a typo into an off-topic word
+        self.off_topic_only = {t.plain for phrase in self.off_topic for t in phrase} - self.known
+        self.known |= self.off_topic_only
 
     def _rewrite(self, toks: list[Tok]) -> tuple[list[Tok], bool]:
         """Replace synonym variants by their preferred form, longest first; also say
@@ -351,8 +370,8 @@ class Analyzer:
 
     def analyze(self, text: str, repair=None) -> tuple[list[Tok], str | None]:
         """Tokens of a text. A citizen's message (``repair`` given) is read sentence by
-        sentence: no phrase or syllable pair spans two sentences, and in a message of
-        several, the sentences around the question count less (``CONTEXT``)."""
+        sentence: no synonym phrase or syllable pair spans two sentences, and in a
+        message of several, the sentences around the question count less (``CONTEXT``)."""
         parts = segments(text) if repair is not None else [text]
         focus = question_part(parts)
         toks: list[Tok] = []
@@ -404,6 +423,8 @@ def _features(toks: list[Tok]) -> dict[str, tuple[float, float, tuple[str, ...]]
     feats: dict[str, tuple[float, float, tuple[str, ...]]] = {}
     prev = None
     for t in toks:
+        if t.start:  # no pair across sentences, even when one begins with a stop word
+            prev = None
         if t.stop:
             continue
         factor = (WEAK if t.weak else 1.0) * (CONTEXT if t.context else 1.0)
@@ -433,6 +454,73 @@ class _Doc:
     where: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # feature -> texts
     fillers: set[int] = field(default_factory=set)  # texts made only of stop words
     prior: float = 1.0  # imported catalog entries yield to the office's own
+
+
+class _Child:
+    """A forked process computing one function call, read back through a pipe."""
+
+    def __init__(self, pid: int, read: int):
+        self.pid, self.read = pid, read
+
+    def result(self, timeout: float = CHILD_TIMEOUT) -> Any:
+        """The child's return value, or None when it failed or took too long."""
+        chunks, deadline = [], time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.read], [], [], left)[0]:
+                return None
+            chunk = os.read(self.read, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        try:
+            return marshal.loads(b"".join(chunks))
+        except (EOFError, ValueError, TypeError):
+            return None
+
+    def close(self) -> None:
+        """Stop the child if it still runs, and reap it."""
+        os.close(self.read)
+        try:
+            if os.waitpid(self.pid, os.WNOHANG) == (0, 0):
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+
+def _fork(function, argument) -> _Child | None:
+    """Run function(argument) in a forked child, or say None when that is not safe
+    here: no fork on this platform, a single CPU, or not the main thread (a reload in
+    a worker thread of the running bot builds in one process)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if not hasattr(os, "fork") or (cpus or 1) < 2 or \
+            threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        read, write = os.pipe()
+    except OSError:
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(read)
+        os.close(write)
+        return None
+    if pid == 0:  # the child: compute, write, leave without running any cleanup
+        code = 1
+        try:
+            os.close(read)
+            signal.set_wakeup_fd(-1)  # the parent's event loop is not ours to wake
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, signal.SIG_DFL)
+            with os.fdopen(write, "wb") as pipe:
+                pipe.write(marshal.dumps(function(argument)))
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    return _Child(pid, read)
 
 
 class Matcher:
@@ -468,7 +556,8 @@ class Matcher:
             if phrase and not self._known_phrase(phrase):
                 self.off_topic.setdefault(phrase[0].plain, []).append(phrase)
         self.analyzer.ambiguous = self.vocabulary | self.analyzer.stop_plain
-        self._vocab_list = sorted(self.known - self.analyzer.stop_plain)
+        self._vocab_list = sorted(self.known - self.analyzer.stop_plain
+                                  - (self.analyzer.off_topic_only - self.vocabulary))
         # Known syllable pairs, for typo repair in context: the index's, and those inside
         # synonym variants ("bằng lái" is rewritten away before indexing).
         self.right_of: dict[str, set[str]] = {}
@@ -482,7 +571,8 @@ class Matcher:
     def _analyse(self, texts: list[str]) -> list[tuple[dict, bool]]:
         """Features of each entry text, and whether it is made only of stop words. A
         large knowledge base is analysed in two processes: a forked child does the
-        second half and sends it back marshalled (far cheaper than analysing it)."""
+        second half and sends it back marshalled (far cheaper than analysing it).
+        Anything going wrong with the child only means the parent does it all."""
         def work(part: list[str]) -> list[tuple[dict, bool]]:
             out = []
             for text in part:
@@ -490,31 +580,18 @@ class Matcher:
                 out.append((_features(toks), any(t.filler for t in toks)))
             return out
 
-        if len(texts) < PARALLEL_AT or not hasattr(os, "fork") or (os.cpu_count() or 1) < 2:
-            return work(texts)
         half = len(texts) // 2
-        read, write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: analyse, write, leave without running any cleanup
-            code = 1
-            try:
-                os.close(read)
-                with os.fdopen(write, "wb") as pipe:
-                    pipe.write(marshal.dumps(work(texts[half:])))
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write)
-        mine = work(texts[:half])
-        with os.fdopen(read, "rb") as pipe:
-            data = pipe.read()
-        _, status = os.waitpid(pid, 0)
+        child = _fork(work, texts[half:]) if len(texts) >= PARALLEL_AT else None
+        if child is None:
+            return work(texts)
         try:
-            theirs = marshal.loads(data) if status == 0 else None
-        except (EOFError, ValueError, TypeError):
-            theirs = None
+            mine = work(texts[:half])
+            theirs = child.result()
+        finally:
+            child.close()
         if theirs is None or len(theirs) != len(texts) - half:
-            theirs = work(texts[half:])  # the child failed: do its half here
+            log.warning("index build: the helper process failed; analysing its half here")
+            theirs = work(texts[half:])
         return mine + theirs
 
     def _add(self, entry: Entry, analysed: list[tuple[dict, bool]]) -> None:
@@ -559,8 +636,11 @@ class Matcher:
         earlier loaded (the office's own entries come first)."""
         if len(found) <= n:
             return found
-        rank = acc[found] * self._priors[found] - found * 1e-9
-        return found[np.argpartition(-rank, n - 1)[:n]]
+        rank = acc[found] * self._priors[found]
+        kth = np.partition(rank, len(rank) - n)[len(rank) - n]  # the n-th largest weight
+        above = found[rank > kth]
+        tied = found[rank == kth]  # ascending, as found is: the earlier loaded first
+        return np.concatenate((above, tied[:n - len(above)]))
 
     def _known_phrase(self, phrase) -> bool:
         """Does the knowledge use this phrase (one syllable: in this exact spelling)?"""
@@ -621,7 +701,7 @@ class Matcher:
             if OSA.distance(plain, option, score_cutoff=1) <= 1:
                 # a letter left out is the commonest phone typo ("bằg", "khôg"), then the
                 # commoner syllable
-                key = (not _dropped_letter(plain, option), idf.get(option, 0.0))
+                key = (not _dropped_letter(plain, option), idf.get(option, self.max_idf), option)
                 if best_key is None or key < best_key:
                     best, best_key = option, key
         return best
@@ -642,7 +722,7 @@ class Matcher:
         found = process.extract(plain, self._vocab_list, scorer=OSA.distance,
                                 score_cutoff=edits, limit=None)
         idf = self.idf  # closest, then a letter left out, then the commoner syllable
-        return min(((d, not _dropped_letter(plain, word), idf.get(word, 0.0), word)
+        return min(((d, not _dropped_letter(plain, word), idf.get(word, self.max_idf), word)
                     for word, d, _ in found), default=(None,) * 4)[3]
 
     def match(self, question: str) -> Match:

@@ -21,21 +21,22 @@ from bot.config import Config
 from bot.knowledge import KINDS, Entry, Knowledge, is_placeholder
 from bot.matcher import HINT_AT, Match, Matcher
 from bot.storage import Storage
-from bot.text import fold
+from bot.text import clean, fold
 from handlers import feedback, offices, staff
 from handlers.cards import ASPECT_LABELS, KIND_ICONS, MENU, entry_card
 from handlers.types import Message, Option, Reply
 
 log = logging.getLogger(__name__)
 
-# Small talk, on folded words: a greeting or thanks word with nothing but fillers around
-# it ("chào bot nha", "cảm ơn ad nhiều ạ") gets a greeting or a "you're welcome".
-GREETINGS = {"chao", "hi", "hello", "helo", "alo", "hey", "start", "bat dau"}
-THANKS = {"cam on", "camon", "thanks", "thank", "tks", "thank you", "ok", "oke", "okay",
-          "okie", "vang", "da", "uh", "u"}
-FILLERS = {"xin", "ban", "bot", "ad", "admin", "anh", "chi", "em", "a", "nha", "nhe", "nhen",
-           "hen", "nhieu", "rat", "lam", "ha", "ne", "moi", "nguoi", "mn", "ca", "roi", "hieu",
-           "biet", "oi", "you", "so", "much", "very"}
+# Small talk: a greeting or thanks word with nothing but fillers around it ("chào bot
+# nha", "cảm ơn ad nhiều ạ") gets a greeting or a "you're welcome". A word typed with
+# diacritics must match exactly ("đã" is not "dạ"); one typed without matches any marks.
+GREETINGS = {"chào", "xin chào", "hi", "hello", "helo", "alo", "hey", "start", "bắt đầu"}
+THANKS = {"cảm ơn", "cám ơn", "camon", "thanks", "thank", "thank you", "tks", "ok", "oke",
+          "okay", "okie", "vâng", "dạ", "ừ", "uh"}
+FILLERS = {"bạn", "bot", "ad", "admin", "anh", "chị", "em", "ạ", "a", "à", "nha", "nhé", "nhen",
+           "hen", "nhiều", "rất", "lắm", "nè", "mọi", "người", "mn", "cả", "ơi", "you", "so",
+           "much", "very"}
 KIND_MENU = {
     "guide": "🧭 Hướng dẫn dịch vụ công trực tuyến",
     "contact": "🏢 Nơi tiếp nhận hồ sơ",
@@ -131,7 +132,7 @@ class Conversation:
             office = offices.find(self.knowledge, text)
             if office is not None:
                 return [offices.remember(self.knowledge, state, office)]
-        talk = small_talk(fold(text))
+        talk = small_talk(text)
         if talk == "greeting":
             return [self.welcome()]
         if talk == "thanks":
@@ -290,25 +291,30 @@ class Conversation:
             match.reason != "off_topic" and match.hits[0].score >= HINT_AT else None
         if hint is not None:  # too unsure to suggest, close enough to offer one way on
             lines[1:1] = ["", f"Nếu bạn muốn hỏi về “{hint.entry.title}”, bấm nút bên dưới."]
+            suffix = f":{match.aspect}" if match.aspect and hint.entry.kind == "procedure" else ""
             options.insert(0, Option(f"{KIND_ICONS[hint.entry.kind]} {hint.entry.title}",
-                                     f"e:{hint.entry.id}"))
+                                     f"e:{hint.entry.id}{suffix}"))
         return Reply("\n".join(lines), options)
 
 
-def small_talk(plain: str) -> str | None:
+def _same(word: str, form: str) -> bool:
+    return word == form or (word == fold(word) and word == fold(form))
+
+
+def small_talk(text: str) -> str | None:
     """"greeting" or "thanks" for a message made of such a word and fillers only."""
-    words = plain.split()
+    words = clean(text).split()
     for kind, phrases in (("thanks", THANKS), ("greeting", GREETINGS)):
-        rest = list(words)
-        found = False
+        rest, found = list(words), False
         for phrase in sorted(phrases, key=len, reverse=True):
             parts = phrase.split()
             for i in range(len(rest) - len(parts) + 1):
-                if rest[i:i + len(parts)] == parts:
+                if all(_same(w, f) for w, f in zip(rest[i:i + len(parts)], parts)):
                     del rest[i:i + len(parts)]
                     found = True
                     break
-        if found and all(w in FILLERS or w in phrases for w in rest):
+        known = FILLERS | {w for p in phrases for w in p.split()}
+        if found and all(any(_same(w, f) for f in known) for w in rest):
             return kind
     return None
 

@@ -5,7 +5,6 @@ import sqlite3
 import pytest
 
 from bot.storage import Storage
-from bot.text import fold
 from handlers.conversation import Conversation, small_talk
 from handlers.types import Message
 
@@ -21,10 +20,12 @@ def press(conv, data, user="u1", channel="terminal"):
 @pytest.mark.parametrize("text, kind", [
     ("Xin chào", "greeting"), ("chào bot nha", "greeting"), ("hello ad", "greeting"),
     ("Cảm ơn bot nhiều nha!", "thanks"), ("ok cam on", "thanks"), ("dạ", "thanks"),
+    ("cam on ban nhieu nha", "thanks"), ("cảm ơn cảm ơn", "thanks"),
     ("chào, cho hỏi làm căn cước ở đâu", None), ("cảm ơn, còn khai sinh thì sao", None),
+    ("đã làm rồi ạ", None),  # "đã" is not "dạ" when typed with its marks
 ])
 def test_small_talk_is_told_apart_from_questions(text, kind):
-    assert small_talk(fold(text)) == kind
+    assert small_talk(text) == kind
 
 
 def test_greeting_and_menu(conversation):
@@ -88,7 +89,7 @@ def test_unsure_unknown_offers_the_closest_entry_as_one_button(conversation):
     assert match.status == "unknown" and match.hits[0].entry.id == "dang-ky-xe"
     reply = say(conversation, question)[0]
     assert "chưa có thông tin" in reply.text and "Đăng ký xe" in reply.text
-    assert reply.options[0].data == "e:dang-ky-xe"
+    assert reply.options[0].data.startswith("e:dang-ky-xe")
     assert "Đăng ký xe" in press(conversation, reply.options[0].data)[0].text
     plain = say(conversation, "xin phép bay flycam ở đâu")[0]  # far from everything
     assert [o.data for o in plain.options] == ["m", "fb"]

@@ -147,3 +147,36 @@ def test_unmarked_syllable_in_an_accented_message_is_meant_as_written(matcher):
     assert "xã" not in exacts("Tôi ở xa không về quê được thì làm sao")  # far away
     assert "xã" in exacts("nop ho so o xa nao")  # typed without marks: may be xã
     assert "thường" in exacts("Tôi muốn đăng ký ho khau cho con")  # a forgotten mark
+
+
+def test_forked_helper_returns_its_result_or_none_and_is_reaped():
+    import threading
+
+    child = matcher_module._fork(sorted, [3, 1, 2])
+    assert child is not None
+    try:
+        assert child.result() == [1, 2, 3]
+    finally:
+        child.close()
+    failing = matcher_module._fork(lambda x: 1 / x, 0)  # the child raises: no result
+    try:
+        assert failing.result() is None
+    finally:
+        failing.close()
+    slow = matcher_module._fork(lambda s: __import__("time").sleep(s), 30)
+    try:
+        assert slow.result(timeout=0.2) is None  # too slow: given up, then killed
+    finally:
+        slow.close()
+    out = []  # a reload in a worker thread builds in one process
+    worker = threading.Thread(target=lambda: out.append(matcher_module._fork(len, [1])))
+    worker.start()
+    worker.join()
+    assert out == [None]
+
+
+def test_no_syllable_pair_across_sentences(matcher):
+    toks, _ = matcher.analyzer.analyze("Con tôi 5 tuổi. Cho em hỏi làm căn cước",
+                                       repair=matcher._repair)
+    features = matcher_module._features(toks)
+    assert "tuoi_can" not in features and "can_cuoc" in features
