@@ -165,11 +165,10 @@ def question_part(parts: list[str]) -> int:
     return len(parts) - 1
 
 
-def accented(text: str) -> bool:
-    """Is the message typed with diacritics? Then a syllable without marks is meant
-    as written ("ở xa" is far, not "xã"); in a message typed without any, it may be
-    any word with those letters."""
-    pairs = syllables(text)
+def accented(pairs: list[tuple[str, str]]) -> bool:
+    """Is a message, given as its (exact, folded) syllables, typed with diacritics?
+    Then a syllable without marks is meant as written ("ở xa" is far, not "xã"); in a
+    message typed without any, it may be any word with those letters."""
     letters = [(e, p) for e, p in pairs if not p.isdigit()]
     return len(letters) >= ACCENTED_MIN and \
         sum(e != p for e, p in letters) >= ACCENTED_SHARE * len(letters)
@@ -374,10 +373,11 @@ class Analyzer:
         message of several, the sentences around the question count less (``CONTEXT``)."""
         parts = segments(text) if repair is not None else [text]
         focus = question_part(parts)
+        words = [syllables(part) for part in parts]
+        literal = repair is not None and accented([w for part in words for w in part])
         toks: list[Tok] = []
-        literal = repair is not None and accented(text)
-        for n, part in enumerate(parts):
-            seg = [Tok(e, p, False, False, e != p, literal=literal) for e, p in syllables(part)]
+        for n, part in enumerate(words):
+            seg = [Tok(e, p, False, False, e != p, literal=literal) for e, p in part]
             if repair is not None:
                 seg = repair(seg)
             # Again after a change, so that rewrites compose: "xóa đk thường trú" ->
