@@ -130,12 +130,18 @@ def procedure_options(entry: Entry, skip: str | None = None) -> list[Option]:
     return options
 
 
+def entry_option(entry: Entry, aspect: str | None = None) -> Option:
+    """A button that opens an entry (a procedure at the part asked, when one was)."""
+    part = f":{aspect}" if aspect and entry.kind == "procedure" else ""
+    return Option(f"{KIND_ICONS[entry.kind]} {entry.title}", f"e:{entry.id}{part}")
+
+
 def _link_options(knowledge: Knowledge, entry: Entry) -> list[Option]:
     options = []
     for target in entry.links():
         other = knowledge.entries.get(target)
         if other is not None and len(options) < 3:
-            options.append(Option(f"{KIND_ICONS[other.kind]} {other.title}", f"e:{other.id}"))
+            options.append(entry_option(other))
     return options
 
 

@@ -23,7 +23,7 @@ from bot.matcher import HINT_AT, Match, Matcher
 from bot.storage import Storage
 from bot.text import clean, fold
 from handlers import feedback, offices, staff
-from handlers.cards import ASPECT_LABELS, KIND_ICONS, MENU, entry_card
+from handlers.cards import ASPECT_LABELS, MENU, entry_card, entry_option
 from handlers.types import Message, Option, Reply
 
 log = logging.getLogger(__name__)
@@ -246,8 +246,7 @@ class Conversation:
             entries = [e for e in self.knowledge.entries.values() if e.kind == path[1]]
             if entries:
                 label = KIND_MENU.get(path[1], "Danh mục")
-                return Reply(f"{label}:", [Option(f"{KIND_ICONS[e.kind]} {e.title}",
-                                                  f"e:{e.id}") for e in entries] + [MENU])
+                return Reply(f"{label}:", [entry_option(e) for e in entries] + [MENU])
         return Reply("Mục này không còn trong menu. Bạn chọn lại nhé:", self.menu().options)
 
     # --- questions ---------------------------------------------------------------------
@@ -291,9 +290,7 @@ class Conversation:
             match.reason != "off_topic" and match.hits[0].score >= HINT_AT else None
         if hint is not None:  # too unsure to suggest, close enough to offer one way on
             lines[1:1] = ["", f"Nếu bạn muốn hỏi về “{hint.entry.title}”, bấm nút bên dưới."]
-            suffix = f":{match.aspect}" if match.aspect and hint.entry.kind == "procedure" else ""
-            options.insert(0, Option(f"{KIND_ICONS[hint.entry.kind]} {hint.entry.title}",
-                                     f"e:{hint.entry.id}{suffix}"))
+            options.insert(0, entry_option(hint.entry, match.aspect))
         return Reply("\n".join(lines), options)
 
 
@@ -324,9 +321,6 @@ def reply_for(conv: Conversation, match: Match) -> Reply:
     if match.status == "answer":
         return entry_card(conv.knowledge, match.hits[0].entry, match.aspect)
     if match.status == "suggest":
-        suffix = f":{match.aspect}" if match.aspect else ""
-        options = [Option(f"{KIND_ICONS[h.entry.kind]} {h.entry.title}", f"e:{h.entry.id}"
-                          + (suffix if h.entry.kind == "procedure" else ""))
-                   for h in match.hits[:3]]
+        options = [entry_option(h.entry, match.aspect) for h in match.hits[:3]]
         return Reply("Ý bạn là một trong các mục sau? Chọn một mục nhé:", options + [MENU])
     return conv.unknown(match)
