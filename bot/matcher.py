@@ -101,7 +101,8 @@ ASPECTS: dict[str, tuple[str, ...]] = {
                   "can giay", "giay gi", "nop gi", "nop nhung gi", "to khai", "can mang",
                   "gom nhung gi", "gom gi", "can nop", "mang nhung gi", "nhung giay"),
     "online": ("truc tuyen", "tai nha", "khong can den", "khong phai den",
-               "khong can len", "tu nha", "tren vneid", "qua vneid", "bang vneid",
+               "khong can len", "tu nha", "tren dinh danh", "qua dinh danh", "bang dinh danh",
+               "tren ung dung", "qua ung dung", "tren bao hiem xa hoi", "qua bao hiem xa hoi",
                "tren dich vu cong", "qua dich vu cong", "tren cong", "qua cong",
                "tren dien thoai", "qua dien thoai", "tu lam tren"),
     "place": ("o dau", "cho nao", "noi nao", "dia chi", "co quan nao", "nop o",
@@ -122,6 +123,7 @@ ASPECTS: dict[str, tuple[str, ...]] = {
 # A plain locative ("nhận con ở ủy ban xã mất bao lâu") is where the citizen is, not
 # always what they ask.
 SOFT_CUES = {"documents": ("giay to",), "fee": ("tien",),
+             "legal": ("co duoc", "duoc khong", "co phai", "phai khong"),
              "place": ("o uy ban nhan dan", "tai uy ban nhan dan", "o xa", "tai xa",
                        "o cong an")}
 _CUES: dict[str, list[tuple[tuple[str, ...], str, bool]]] = {}  # first syllable -> cues

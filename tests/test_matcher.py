@@ -75,6 +75,8 @@ def test_out_of_scope_is_unknown(matcher, question):
     ("đổi bằng lái căn cứ luật nào", "legal"),
     ("trẻ dưới 14 tuổi có bắt buộc làm căn cước không", "legal"),
     ("Con tôi 5 tuổi. Cho em hỏi làm căn cước ở đâu?", "place"),
+    ("gia hạn tạm trú trên vneid dc k", "online"),  # a channel cue beats "được không"
+    ("nhà đi thuê có nhập hộ khẩu được không", "legal"),  # may I: who may apply
     ("dang ky ket hon", None),
 ])
 def test_aspect_of_the_question(matcher, question, aspect):
