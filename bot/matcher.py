@@ -36,6 +36,7 @@ import signal
 import threading
 import time
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -504,7 +505,9 @@ def _fork(function, argument) -> _Child | None:
     except OSError:
         return None
     try:
-        pid = os.fork()
+        with warnings.catch_warnings():  # 3.12+ warns of other threads (numpy's BLAS
+            warnings.simplefilter("ignore", DeprecationWarning)  # pool): the child
+            pid = os.fork()  # only analyses text and leaves with os._exit
     except OSError:
         os.close(read)
         os.close(write)
