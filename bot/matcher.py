@@ -700,16 +700,14 @@ class Matcher:
     def _in_context(self, plain: str, prev: str, after: str) -> str | None:
         """The knowledge syllable one edit away that forms a known pair with a neighbour."""
         options = self.right_of.get(prev, set()) | self.left_of.get(after, set())
-        best, best_key = None, None
-        idf = self.idf
-        for option in options:
-            if OSA.distance(plain, option, score_cutoff=1) <= 1:
-                # a letter left out is the commonest phone typo ("bằg", "khôg"), then the
-                # commoner syllable
-                key = (not _dropped_letter(plain, option), idf.get(option, self.max_idf), option)
-                if best_key is None or key < best_key:
-                    best, best_key = option, key
-        return best
+        close = [option for option in options
+                 if OSA.distance(plain, option, score_cutoff=1) <= 1]
+        return min(close, key=lambda option: self._typo_rank(plain, option), default=None)
+
+    def _typo_rank(self, typed: str, word: str) -> tuple[bool, float, str]:
+        """Among equally close repairs: a letter left out first (the commonest phone
+        typo: "bằg", "khôg"), then the commoner syllable, then the alphabet."""
+        return not _dropped_letter(typed, word), self.idf.get(word, self.max_idf), word
 
     def _split(self, plain: str) -> list[str] | None:
         for i in range(2, len(plain) - 1):
@@ -726,9 +724,8 @@ class Matcher:
         edits = 1 if len(plain) < 8 else 2
         found = process.extract(plain, self._vocab_list, scorer=OSA.distance,
                                 score_cutoff=edits, limit=None)
-        idf = self.idf  # closest, then a letter left out, then the commoner syllable
-        return min(((d, not _dropped_letter(plain, word), idf.get(word, self.max_idf), word)
-                    for word, d, _ in found), default=(None,) * 4)[3]
+        return min(((d, *self._typo_rank(plain, word)) for word, d, _ in found),
+                   default=(None,) * 4)[3]
 
     def match(self, question: str) -> Match:
         """Match a question; the same question text is answered from a small cache,
