@@ -289,7 +289,7 @@ class Conversation:
         hint = match.hits[0] if match is not None and match.hits and \
             match.reason != "off_topic" and match.hits[0].score >= HINT_AT else None
         if hint is not None:  # too unsure to suggest, close enough to offer one way on
-            lines[1:1] = ["", f"Nếu bạn muốn hỏi về “{hint.entry.title}”, bấm nút bên dưới."]
+            lines[1:1] = ["", f"Nếu bạn muốn hỏi về “{hint.entry.title}”, chọn mục đó bên dưới."]
             options.insert(0, entry_option(hint.entry, match.aspect))
         return Reply("\n".join(lines), options)
 
