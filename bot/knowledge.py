@@ -51,6 +51,7 @@ COMMON = {
     "related": ("ids", False),
     "sources": ("list", True),
     "updated": ("date", False),
+    "answers": ("answers", False),
 }
 BY_KIND = {
     "procedure": {
@@ -139,6 +140,20 @@ OFFICE_ITEM = {
     "url": ("str", False),
 }
 OFFICE_LEVELS = ("xã", "tỉnh")
+# A short answer to one specific question about an entry ("khai sinh trễ có bị phạt
+# không"): several phrasings, one answer that starts with the verdict, its source.
+# ``applies_to`` lets one answer (in a faq entry, say) serve several procedures.
+ANSWER_ITEM = {
+    "id": ("id", True),
+    "questions": ("list", True),
+    "answer": ("str", True),
+    "source": ("str", True),
+    "applies_to": ("ids", False),
+}
+ANSWER_MAX = 420  # characters: one to three sentences on a phone
+# Words meant for editors that must never reach a citizen.
+EDITOR_WORDS = ("chưa kiểm chứng", "chưa xác minh", "một nguồn", "nguồn khác", "cần kiểm tra lại",
+                "chưa rõ nguồn", "theo nguồn")
 STAFF = {"telegram": ("list", False), "zalo": ("list", False), "chat": ("str", False)}
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -181,6 +196,22 @@ class Entry:
                 *self.data.get("related", [])]
 
 
+@dataclass(frozen=True)
+class Answer:
+    """One answer item of an entry; ``key`` ("khai-sinh#tre-han") is its stable id."""
+
+    entry_id: str
+    id: str
+    questions: tuple[str, ...]
+    text: str
+    source: str
+    applies_to: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        return f"{self.entry_id}#{self.id}"
+
+
 @dataclass
 class Knowledge:
     root: Path
@@ -191,6 +222,13 @@ class Knowledge:
     off_topic: list[str] = field(default_factory=list)
     office: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    answers: dict[str, Answer] = field(default_factory=dict)  # by key
+    _answers_for: dict[str, list[Answer]] = field(default_factory=dict, repr=False)
+
+    def answers_for(self, entry_id: str) -> list[Answer]:
+        """The answer items that can serve a question about this entry: its own, then
+        those of other entries that apply to it (authorisation, lost papers...)."""
+        return self._answers_for.get(entry_id, [])
 
     @property
     def errors(self) -> list[Problem]:
@@ -321,6 +359,8 @@ def _type_ok(kind: str, value: Any) -> bool:
         return isinstance(value, int) and not isinstance(value, bool)
     if kind == "date":
         return isinstance(value, (dt.date, str))
+    if kind == "answers":
+        return isinstance(value, list)
     if kind in ("online", "staff"):
         return isinstance(value, dict)
     if kind == "texts":
@@ -333,7 +373,7 @@ def _type_ok(kind: str, value: Any) -> bool:
 _TYPE_NAMES = {"str": "text", "id": "text", "list": "a list of texts", "bool": "true or false",
                "int": "a whole number", "date": "a date (YYYY-MM-DD)",
                "online": "a mapping", "staff": "a mapping",
-               "mappings": "a list of mappings",
+               "mappings": "a list of mappings", "answers": "a list of answer items",
                "texts": "a mapping of entry ids to texts"}
 
 
@@ -389,10 +429,71 @@ def _check_entry(data: LineDict, rel: str, problems: list[Problem]) -> Entry | N
         if isinstance(level, str) and level not in ONLINE_LEVELS:
             problems.append(Problem(rel, online.line_of("level"), "online.level",
                                     f"must be one of {', '.join(ONLINE_LEVELS)}"))
+    if isinstance(data.get("answers"), list):
+        _check_answers(data["answers"], data.line_of("answers"), rel, problems)
     if not isinstance(entry_id, str) or not isinstance(data.get("title"), str):
         return None
     return Entry(id=entry_id, kind=kind, title=data["title"], data=dict(data), file=rel,
                  line=data.line)
+
+
+def _check_answers(items: list, line: int, rel: str, problems: list[Problem]) -> None:
+    seen: dict[str, int] = {}
+    for n, item in enumerate(items):
+        prefix = f"answers[{n}]."
+        if not isinstance(item, LineDict):
+            problems.append(Problem(rel, line, f"answers[{n}]", "each answer item must be a "
+                                    "mapping with id, questions, answer and source"))
+            continue
+        _check_fields(item, ANSWER_ITEM, rel, problems, prefix=prefix)
+        item_id = item.get("id")
+        if isinstance(item_id, str):
+            if not _ID.match(item_id):
+                problems.append(Problem(rel, item.line_of("id"), prefix + "id",
+                                        "use lower-case ASCII letters, digits and '-'"))
+            elif item_id in seen:
+                problems.append(Problem(rel, item.line_of("id"), prefix + "id",
+                                        f"duplicate answer id '{item_id}' (first at line "
+                                        f"{seen[item_id]})"))
+            else:
+                seen[item_id] = item.line_of("id")
+        text = item.get("answer")
+        if isinstance(text, str):
+            if len(text) > ANSWER_MAX:
+                problems.append(Problem(rel, item.line_of("answer"), prefix + "answer",
+                                        f"{len(text)} characters: keep an answer under "
+                                        f"{ANSWER_MAX} (one to three sentences)", warning=True))
+            for word in EDITOR_WORDS:
+                if word in unicodedata.normalize("NFC", text).lower():
+                    problems.append(Problem(rel, item.line_of("answer"), prefix + "answer",
+                                            f"'{word}' is a note for editors: citizens see "
+                                            "this text (leave the fact out, or say where to "
+                                            "ask)"))
+
+
+def _collect_answers(knowledge: Knowledge, problems: list[Problem]) -> None:
+    """Answer items by key, and for each entry the items that can serve it."""
+    applied: dict[str, list[Answer]] = {}
+    for entry in knowledge.entries.values():
+        for item in entry.data.get("answers") or []:
+            if not isinstance(item, dict) or not all(
+                    isinstance(item.get(k), str) for k in ("id", "answer", "source")) \
+                    or not _type_ok("list", item.get("questions")):
+                continue
+            targets = item.get("applies_to") if _type_ok("ids", item.get("applies_to")) else []
+            answer = Answer(entry.id, item["id"], tuple(item["questions"]), item["answer"],
+                            item["source"], tuple(targets))
+            knowledge.answers[answer.key] = answer
+            knowledge._answers_for.setdefault(entry.id, []).append(answer)
+            line = item.line_of("applies_to") if isinstance(item, LineDict) else entry.line
+            for target in targets:
+                if target not in knowledge.entries:
+                    problems.append(Problem(entry.file, line, "answers.applies_to",
+                                            f"'{target}' does not exist"))
+                elif target != entry.id:
+                    applied.setdefault(target, []).append(answer)
+    for target, answers in applied.items():
+        knowledge._answers_for.setdefault(target, []).extend(answers)
 
 
 def _check_links(knowledge: Knowledge, problems: list[Problem]) -> None:
@@ -557,6 +658,7 @@ def load(path: str | os.PathLike[str] | None = None) -> Knowledge:
         problems.append(Problem(str(root.name) + "/office.yaml", 0, "office", "missing file"))
     _prefer_curated(knowledge)
     _check_links(knowledge, problems)
+    _collect_answers(knowledge, problems)
     _check_office_fees(knowledge, problems)
     if not knowledge.entries and not knowledge.errors:
         problems.append(Problem(root.name, 0, "entries", "no entries found"))

@@ -180,3 +180,46 @@ def test_huge_and_undecodable_files_are_clear_errors(tmp_path, monkeypatch):
     found = problems(root)
     assert any(p.startswith("knowledge/big.yaml:1: file: too large") for p in found), found
     assert any(p.startswith("knowledge/latin1.yaml:1: file: cannot read") for p in found), found
+
+
+ANSWERS = GOOD.replace("    contacts: [noi-nop]\n", """\
+    contacts: [noi-nop]
+    answers:
+      - id: tre-han
+        questions: [làm trễ có bị phạt không, quá hạn thì sao]
+        answer: Không bị phạt. Quá hạn vẫn làm bình thường.
+        source: Luật Hộ tịch 2014, Điều 16
+      - id: tre-han
+        questions: [câu hỏi thứ hai]
+        answer: Một nguồn nói là có.
+        source: Nghị định mẫu
+      - id: thieu
+        questions: [thiếu nguồn]
+        answer: Có.
+""", 1).replace("    summary: Nơi nhận hồ sơ.\n", """\
+    summary: Nơi nhận hồ sơ.
+    answers:
+      - id: nho-nguoi-khac
+        questions: [nhờ người khác đi nộp được không]
+        answer: Được, nếu có giấy ủy quyền.
+        source: Thông tư 04/2020/TT-BTP
+        applies_to: [mau-thu-tuc, khong-co]
+""", 1)
+
+
+def test_answer_items_are_checked_with_their_lines(tmp_path):
+    found = problems(make(tmp_path, ANSWERS))
+    assert "knowledge/entries.yaml:21: answers[1].id: duplicate answer id 'tre-han' " \
+        "(first at line 17)" in found
+    assert any(p.startswith("knowledge/entries.yaml:23: answers[1].answer: 'một nguồn'")
+               for p in found)
+    assert "knowledge/entries.yaml:25: answers[2].source: missing" in found
+    assert any("answers.applies_to: 'khong-co' does not exist" in p for p in found)
+
+
+def test_answer_items_serve_their_entry_and_the_entries_they_apply_to(tmp_path):
+    knowledge = kb.load(make(tmp_path, ANSWERS))
+    keys = [a.key for a in knowledge.answers_for("mau-thu-tuc")]
+    assert keys[0] == "mau-thu-tuc#tre-han"
+    assert keys[-1] == "noi-nop#nho-nguoi-khac"
+    assert knowledge.answers["noi-nop#nho-nguoi-khac"].text.startswith("Được, nếu")
