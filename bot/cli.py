@@ -35,6 +35,7 @@ def match_json(conv, match: Match) -> dict[str, Any]:
         "question": match.question,
         "status": match.status,
         "aspect": match.aspect,
+        "answer": match.answer.answer.key if match.answer else None,
         "reply": reply_for(conv, match).as_text(),
         "hits": [{"id": h.entry.id, "kind": h.entry.kind, "title": h.entry.title,
                   "score": h.score} for h in match.hits],

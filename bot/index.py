@@ -21,6 +21,7 @@ from bot.matcher import Matcher
 
 log = logging.getLogger(__name__)
 _CODE = [Path(kb.__file__), Path(__file__).with_name("matcher.py"),
+         Path(__file__).with_name("answers.py"),
          Path(__file__).with_name("text.py")]
 
 

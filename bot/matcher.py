@@ -44,6 +44,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from bot.answers import AnswerIndex, ItemHit
 from bot.knowledge import Entry, Knowledge
 from bot.text import Token, is_syllable, syllables, telex_candidates, tokens
 
@@ -212,6 +213,7 @@ class Match:
     aspect: str | None
     hits: list[Hit] = field(default_factory=list)
     reason: str = ""
+    answer: ItemHit | None = None  # the answer item of the best entry that was asked
 
     @property
     def best(self) -> Entry | None:
@@ -572,6 +574,8 @@ class Matcher:
         for a, b in pairs:
             self.right_of.setdefault(a, set()).add(b)
             self.left_of.setdefault(b, set()).add(a)
+        self.answers = AnswerIndex(knowledge, lambda text: _features(
+            self.analyzer.analyze(text)[0]), self.idf, self.max_idf)
 
     def _analyse(self, texts: list[str]) -> list[tuple[dict, bool]]:
         """Features of each entry text, and whether it is made only of stop words. A
@@ -797,9 +801,16 @@ class Matcher:
         hits.sort(key=lambda h: (-h.score, h.entry.id))
         hits = [h for h in hits[:MAX_HITS] if h.score > 0]
         status = decide(hits)
+        item = self.answers.best(hits[0].entry.id, feats) if status == "answer" else None
         if status == "answer" and hits[0].entry.kind != "procedure":
             aspect = None  # only procedures have parts to lead with
-        return Match(question, status, aspect, hits, "off_topic" if off else "")
+        return Match(question, status, aspect, hits, "off_topic" if off else "", item)
+
+    def answer_for(self, entry: Entry, question: str) -> ItemHit | None:
+        """The answer item of ``entry`` that a question asks, if any: for a follow-up
+        read against the entry the citizen is already talking about."""
+        toks, _ = self.analyzer.analyze(question, repair=self._repair)
+        return self.answers.best(entry.id, _features(self._revive(toks)))
 
     @staticmethod
     def _matched(doc: _Doc, wanted: list[tuple[str, float, tuple[str, ...], bool]]

@@ -62,6 +62,8 @@ MIGRATIONS: list[list[str]] = [
         """create table state (channel text, user_id text, data text, updated text,
            primary key (channel, user_id))""",
     ],
+    # the answer item a reply led with ("khai-sinh#tre-han"), or null
+    ["alter table questions add column answer text"],
 ]
 
 
@@ -168,13 +170,16 @@ class Storage:
     # --- questions the bot was asked ------------------------------------------
 
     def log_question(self, channel: str, text: str, status: str, aspect: str | None,
-                     top_id: str | None, score: float | None) -> None:
-        """Best effort: a question log that cannot be written never stops an answer."""
+                     top_id: str | None, score: float | None, answer: str | None = None
+                     ) -> None:
+        """Best effort: a question log that cannot be written never stops an answer.
+        ``answer`` is the key of the answer item the reply led with, if any."""
         try:
             self.db.execute(
-                "insert into questions (at, channel, text, status, aspect, top_id, score) "
-                "values (?, ?, ?, ?, ?, ?, ?)",
-                [now(), channel, mask_personal(text)[:1000], status, aspect, top_id, score])
+                "insert into questions (at, channel, text, status, aspect, top_id, score, "
+                "answer) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [now(), channel, mask_personal(text)[:1000], status, aspect, top_id, score,
+                 answer])
         except sqlite3.Error as exc:
             log.warning("question not logged: %s", exc)
 
