@@ -7,9 +7,10 @@ sinh" in every item of the birth registration) say nothing about which item is m
 so each feature is weighed by its global inverse document frequency times a local one:
 how few of the entry's items use it. The entry's own name counts as shared by all.
 
-Score of an item: the best of its phrasings, each the geometric mean of how much of
-the question (by weight) the phrasing covers and how much of the phrasing the question
-covers. An item is used when that reaches ``ITEM_AT`` with at least ``ITEM_EVIDENCE``
+Score of an item: the best of its phrasings, each a weighted geometric mean of how
+much of the phrasing the question covers (``ITEM_SIDE``: the entry is already known, so
+what matters most is that the item's own words are there) and how much of the question
+the phrasing covers (a story around the question costs a little). An item is used when that reaches ``ITEM_AT`` with at least ``ITEM_EVIDENCE``
 of matched weight; otherwise the card answers, led by the part asked for.
 """
 
@@ -21,8 +22,9 @@ from dataclasses import dataclass, field
 from bot.knowledge import Answer, Entry, Knowledge
 
 ITEM_AT = 0.45  # score from which an answer item leads the reply
-ITEM_EVIDENCE = 2.5  # matched weight (idf x local share) below which no item is used
+ITEM_EVIDENCE = 2.5  # matched weight (idf x local factor) below which no item is used
 SHARED = 0.15  # local factor of a feature of the entry's own name
+ITEM_SIDE = 0.6  # weight of the phrasing's coverage against the question's in a score
 
 Features = dict[str, tuple[float, float, tuple[str, ...]]]
 
@@ -38,7 +40,7 @@ class _Local:
     """The answer items that can serve one entry, with the local weight of features."""
 
     items: list[Answer]
-    phrasings: list[list[dict[str, float]]]  # per item, per phrasing: feature -> factor
+    phrasings: list[list[set[str]]]  # per item, per phrasing: its features
     local: dict[str, float] = field(default_factory=dict)  # feature -> local factor
 
 
@@ -50,8 +52,7 @@ class AnswerIndex:
         self.idf, self.max_idf = idf, max_idf
         self._features: dict[str, list[dict[str, float]]] = {}
         for key, answer in knowledge.answers.items():
-            self._features[key] = [{f: k for f, (k, _, _) in analyse(q).items()}
-                                   for q in answer.questions]
+            self._features[key] = [set(analyse(q)) for q in answer.questions]
         self._locals: dict[str, _Local] = {}
         for entry in knowledge.entries.values():
             items = knowledge.answers_for(entry.id)
@@ -90,8 +91,10 @@ class AnswerIndex:
         if local is None or not feats:
             return []
         idf, unknown = self.idf, self.max_idf
-        weight = {f: idf.get(f, unknown) * k * local.local.get(f, 1.0)
-                  for f, (k, _, _) in feats.items()}
+        # Aspect cues weigh little when finding the entry ("bị phạt", "bao nhiêu"), but
+        # among one entry's items they are what tells them apart: no cue factor here.
+        factor = local.local
+        weight = {f: idf.get(f, unknown) * factor.get(f, 1.0) for f in feats}
         total = sum(weight.values()) or 1.0
         hits = []
         for answer, phrasings in zip(local.items, local.phrasings):
@@ -101,11 +104,8 @@ class AnswerIndex:
                 got = sum(weight[f] for f in shared)
                 if got < ITEM_EVIDENCE:
                     continue
-                own = sum(idf.get(f, unknown) * k * local.local.get(f, 1.0)
-                          for f, k in phrasing.items()) or 1.0
-                own_got = sum(idf.get(f, unknown) * phrasing[f] * local.local.get(f, 1.0)
-                              for f in shared)
-                best = max(best, math.sqrt(got / total * min(1.0, own_got / own)))
+                own = sum(idf.get(f, unknown) * factor.get(f, 1.0) for f in phrasing) or 1.0
+                best = max(best, (got / own) ** ITEM_SIDE * (got / total) ** (1 - ITEM_SIDE))
             if best:
                 hits.append(ItemHit(answer, round(best, 4)))
         hits.sort(key=lambda h: -h.score)

@@ -188,8 +188,13 @@ class Entry:
 
     @property
     def texts(self) -> list[str]:
-        """Every text a question may be matched against: title, aliases, questions."""
-        return [self.title, *self.data.get("aliases", []), *self.data.get("questions", [])]
+        """Every text a question may be matched against: title, aliases, questions, and
+        the questions of the entry's own answer items."""
+        asked = [q for item in self.data.get("answers") or [] if isinstance(item, dict)
+                 and isinstance(item.get("questions"), list)
+                 for q in item["questions"] if isinstance(q, str)]
+        return [self.title, *self.data.get("aliases", []), *self.data.get("questions", []),
+                *asked]
 
     def links(self) -> list[str]:
         return [*self.data.get("contacts", []), *self.data.get("guides", []),
