@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.knowledge import ASPECT_FIELDS, Entry, Knowledge, is_placeholder
+from bot.knowledge import ASPECT_FIELDS, Answer, Entry, Knowledge, is_placeholder
 from handlers.types import Option, Reply
 
 ASPECT_LABELS = {
@@ -232,3 +232,32 @@ def entry_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) ->
     options.extend(_link_options(knowledge, entry))
     options.append(MENU)
     return Reply("\n\n".join(parts), options)
+
+
+SOURCE = "src"  # callback prefix: the source of an answer item ("src:khai-sinh#tre-han")
+
+
+def answer_card(knowledge: Knowledge, entry: Entry, answer: Answer) -> Reply:
+    """A specific question's answer: the answer first, then one line naming the entry it
+    is about, then a few ways into that entry's card and the source one tap away."""
+    icon = KIND_ICONS[entry.kind]
+    text = f"{answer.text.strip()}\n\n{icon} Về: {entry.title}"
+    options = [Option("📄 Xem đủ thủ tục" if entry.kind == "procedure" else "Xem chi tiết",
+                      f"e:{entry.id}")]
+    if entry.kind == "procedure":
+        options += [Option(ASPECT_LABELS[aspect], f"e:{entry.id}:{aspect}")
+                    for aspect in ("documents", "fee") if entry.get(ASPECT_FIELDS[aspect])]
+    data = f"{SOURCE}:{answer.key}"
+    if len(data.encode()) <= 64:
+        options.append(Option("📖 Căn cứ", data))
+    return Reply(text, options[:4] + [MENU])
+
+
+def source_card(knowledge: Knowledge, answer: Answer) -> Reply:
+    """Where an answer item's facts come from, with the entry's legal basis."""
+    entry = knowledge.entries.get(answer.entry_id)
+    lines = [f"📖 Căn cứ: {answer.source}"]
+    if entry is not None and entry.get("legal_basis"):
+        lines += ["", "Văn bản liên quan:", bullets(entry.get("legal_basis"))]
+    options = [entry_option(entry)] if entry is not None else []
+    return Reply("\n".join(lines), options + [MENU])

@@ -23,7 +23,8 @@ from bot.matcher import HINT_AT, Match, Matcher
 from bot.storage import Storage
 from bot.text import clean, fold
 from handlers import feedback, offices, staff
-from handlers.cards import ASPECT_LABELS, MENU, entry_card, entry_option
+from handlers.cards import (ASPECT_LABELS, MENU, SOURCE, answer_card, entry_card, entry_option,
+                            source_card)
 from handlers.types import Message, Option, Reply
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,10 @@ class Conversation:
             return feedback.press(self, msg, parts[1:], state)
         if parts[0] == "s":
             return staff.press(self, msg, parts[1:], state)
+        if parts[0] == SOURCE and len(parts) == 2:
+            answer = self.knowledge.answers.get(parts[1])
+            if answer is not None:
+                return [source_card(self.knowledge, answer)]
         if parts[0] == "help":
             return [self.welcome()]
         return [Reply("Lựa chọn này đã cũ. Bạn mở lại menu nhé.", [MENU])]
@@ -256,7 +261,10 @@ class Conversation:
         best = match.hits[0] if match.hits else None
         self.storage.log_question(msg.channel, text, match.status, match.aspect,
                                   best.entry.id if best else None,
-                                  best.score if best else None)
+                                  best.score if best else None,
+                                  match.answer.answer.key if match.answer else None)
+        if match.status == "answer" and match.answer is not None:
+            return [answer_card(self.knowledge, match.hits[0].entry, match.answer.answer)]
         if match.status == "answer":
             return self.show(match.hits[0].entry, match.aspect, state)
         return [reply_for(self, match)]
@@ -318,6 +326,8 @@ def small_talk(text: str) -> str | None:
 
 def reply_for(conv: Conversation, match: Match) -> Reply:
     """What the bot says for a match: the card, a choice of three, or honest ignorance."""
+    if match.status == "answer" and match.answer is not None:
+        return answer_card(conv.knowledge, match.hits[0].entry, match.answer.answer)
     if match.status == "answer":
         return entry_card(conv.knowledge, match.hits[0].entry, match.aspect)
     if match.status == "suggest":

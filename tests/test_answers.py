@@ -111,3 +111,21 @@ def test_a_cross_cutting_answer_serves_the_procedures_it_applies_to(small):
     found = small.answer_for(entry, "ông bà nội đi làm thay có được không")
     assert found is not None and found.answer.key == "uy-quyen#nguoi-than"
     assert small.answer_for(entry, "thế còn lệ phí") is None
+
+
+def test_the_reply_leads_with_the_answer_and_names_the_procedure(small, tmp_path):
+    from bot.storage import Storage
+    from handlers.conversation import Conversation
+    from handlers.types import Message
+
+    storage = Storage(tmp_path / "bot.db")
+    conv = Conversation(small.knowledge, storage, small)
+    reply = conv.handle(Message("terminal", "u1", "làm khai sinh trễ hạn có bị phạt không"))[-1]
+    assert reply.text.startswith("Không bị phạt tiền.")
+    assert "Đăng ký khai sinh" in reply.text.splitlines()[-1]
+    assert len([o for o in reply.options if o.data != "m"]) <= 4
+    source = next(o for o in reply.options if o.data.startswith("src:"))
+    shown = conv.handle(Message("terminal", "u1", data=source.data, kind="button"))[-1]
+    assert "Luật Hộ tịch 2014, Điều 15" in shown.text
+    logged = list(storage.db.query("select answer from questions"))
+    assert logged == [{"answer": "khai-sinh#tre-han"}]
