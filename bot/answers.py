@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from bot.knowledge import Answer, Entry, Knowledge
 
-ITEM_AT = 0.45  # score from which an answer item leads the reply
+ITEM_AT = 0.30  # score from which an answer item leads the reply
 ITEM_EVIDENCE = 2.5  # matched weight (idf x local factor) below which no item is used
 SHARED = 0.15  # local factor of a feature of the entry's own name
 ITEM_SIDE = 0.6  # weight of the phrasing's coverage against the question's in a score

@@ -55,6 +55,7 @@ ANSWER_AT = 0.60
 SUGGEST_AT = 0.48
 HINT_AT = 0.40  # below SUGGEST_AT: unknown, but the best entry is offered as one button
 MARGIN = 0.06
+PROMOTE_AT = 0.6  # answer-item score from which a "suggest" is answered by that item
 MAX_HITS = 5
 CACHE_SIZE = 4096  # questions whose match is kept (first in, first out)
 
@@ -801,7 +802,12 @@ class Matcher:
         hits.sort(key=lambda h: (-h.score, h.entry.id))
         hits = [h for h in hits[:MAX_HITS] if h.score > 0]
         status = decide(hits)
-        item = self.answers.best(hits[0].entry.id, feats) if status == "answer" else None
+        item = self.answers.best(hits[0].entry.id, feats) if status != "unknown" else None
+        if item is not None and status == "suggest" and item.score >= PROMOTE_AT:
+            # unsure between entries, but the best one has an item that is this very
+            # question: that answer, rather than a choice of three. Below, the item
+            # stays on the match: the reply offers it as a best guess among the choices.
+            status = "answer"
         if status == "answer" and hits[0].entry.kind != "procedure":
             aspect = None  # only procedures have parts to lead with
         return Match(question, status, aspect, hits, "off_topic" if off else "", item)

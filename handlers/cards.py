@@ -237,11 +237,15 @@ def entry_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) ->
 SOURCE = "src"  # callback prefix: the source of an answer item ("src:khai-sinh#tre-han")
 
 
-def answer_card(knowledge: Knowledge, entry: Entry, answer: Answer) -> Reply:
+def answer_card(knowledge: Knowledge, entry: Entry, answer: Answer,
+                guess: bool = False) -> Reply:
     """A specific question's answer: the answer first, then one line naming the entry it
-    is about, then a few ways into that entry's card and the source one tap away."""
+    is about, then a few ways into that entry's card and the source one tap away. A
+    ``guess`` (the matcher was unsure of the entry) says so first."""
     icon = KIND_ICONS[entry.kind]
     text = f"{answer.text.strip()}\n\n{icon} Về: {entry.title}"
+    if guess:
+        text = f"Nếu bạn hỏi về “{entry.title}”:\n{answer.text.strip()}"
     options = [Option("📄 Xem đủ thủ tục" if entry.kind == "procedure" else "Xem chi tiết",
                       f"e:{entry.id}")]
     if entry.kind == "procedure":

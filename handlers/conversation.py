@@ -23,8 +23,8 @@ from bot.matcher import HINT_AT, Match, Matcher
 from bot.storage import Storage
 from bot.text import clean, fold
 from handlers import feedback, offices, staff
-from handlers.cards import (ASPECT_LABELS, MENU, SOURCE, answer_card, entry_card, entry_option,
-                            source_card)
+from handlers.cards import (ASPECT_LABELS, ASPECT_TITLES, MENU, SOURCE, answer_card, aspect_body,
+                            brief, entry_card, entry_option, source_card)
 from handlers.types import Message, Option, Reply
 
 log = logging.getLogger(__name__)
@@ -330,7 +330,21 @@ def reply_for(conv: Conversation, match: Match) -> Reply:
         return answer_card(conv.knowledge, match.hits[0].entry, match.answer.answer)
     if match.status == "answer":
         return entry_card(conv.knowledge, match.hits[0].entry, match.aspect)
+    if match.status == "suggest" and match.answer is not None:
+        # a best guess: the best entry's answer to this very question, the others to pick
+        guess = answer_card(conv.knowledge, match.hits[0].entry, match.answer.answer, True)
+        others = [entry_option(h.entry, match.aspect) for h in match.hits[1:3]]
+        guess.text += "\n\nNếu không phải, bạn chọn mục khác bên dưới nhé."
+        guess.options = [*guess.options[:2], *others, MENU]
+        return guess
     if match.status == "suggest":
         options = [entry_option(h.entry, match.aspect) for h in match.hits[:3]]
+        best = match.hits[0].entry
+        part = aspect_body(best, match.aspect, conv.knowledge) \
+            if match.aspect and best.kind == "procedure" else ""
+        if part and match.aspect != "legal":  # the part asked, of the likeliest entry
+            return Reply(f"Nếu bạn hỏi về “{best.title}”, {ASPECT_TITLES[match.aspect].lower()}:"
+                         f"\n{brief(part, 400)}\n\nHoặc ý bạn là một trong các mục sau?",
+                         options + [MENU])
         return Reply("Ý bạn là một trong các mục sau? Chọn một mục nhé:", options + [MENU])
     return conv.unknown(match)
