@@ -25,9 +25,9 @@ _BOT = Path(__file__).resolve().parent
 
 
 def code_files() -> list[Path]:
-    """The source files an index depends on: the matcher, the knowledge loader and the
-    text normaliser."""
-    return [_BOT / "knowledge.py", _BOT / "matcher.py", _BOT / "text.py"]
+    """The source files an index depends on: every module of the matcher package, the
+    knowledge loader and the text normaliser."""
+    return [_BOT / "knowledge.py", *sorted((_BOT / "matcher").glob("*.py")), _BOT / "text.py"]
 
 
 def fingerprint(root: Path) -> str:
@@ -37,7 +37,7 @@ def fingerprint(root: Path) -> str:
         stat = path.stat()
         digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     for path in code_files():
-        digest.update(f"{path.relative_to(_BOT)}\0".encode())
+        digest.update(f"{path.relative_to(_BOT).as_posix()}\0".encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 

@@ -21,10 +21,11 @@ def code_copy(tmp_path, monkeypatch):
     return copy
 
 
-def test_code_files_are_the_matcher_knowledge_and_text():
+def test_code_files_are_the_whole_matcher_package_knowledge_and_text():
     names = {p.relative_to(BOT).as_posix() for p in cache.code_files()}
-    assert {"knowledge.py", "text.py"} <= names
-    assert any(name.startswith("matcher") for name in names)
+    package = {f"matcher/{p.name}" for p in (BOT / "matcher").glob("*.py")}
+    assert {"matcher/__init__.py", "matcher/core.py", "matcher/analysis.py"} <= package
+    assert names == {"knowledge.py", "text.py"} | package
     assert all(p.is_file() for p in cache.code_files())
 
 
@@ -41,6 +42,18 @@ def test_fingerprint_follows_the_code_content_not_its_timestamps(code_copy):
         assert cache.fingerprint(root) != before, path
         path.write_bytes(original)
     assert cache.fingerprint(root) == before
+
+
+def test_fingerprint_follows_an_edit_inside_the_matcher_package(code_copy):
+    root = kb.resolve_dir(None)
+    before = cache.fingerprint(root)
+    scoring = code_copy / "matcher" / "scoring.py"
+    scoring.write_text(scoring.read_text(encoding="utf-8").replace(
+        "ANSWER_AT = 0.60", "ANSWER_AT = 0.61"), encoding="utf-8")
+    edited = cache.fingerprint(root)
+    assert edited != before
+    (code_copy / "matcher" / "extra.py").write_text("X = 1\n", encoding="utf-8")
+    assert cache.fingerprint(root) not in (before, edited)  # a new module counts too
 
 
 def test_fingerprint_follows_the_knowledge(tmp_path):
