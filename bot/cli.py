@@ -15,10 +15,10 @@ from bot.storage import Storage, StorageError
 
 
 def _conversation(args: argparse.Namespace, db: str | None = None):
-    from bot import index
+    from bot import cache
     from handlers.conversation import Conversation
 
-    knowledge, matcher = index.load(args.knowledge)
+    knowledge, matcher = cache.load(args.knowledge)
     if matcher is None:
         for problem in knowledge.errors:
             print(problem, file=sys.stderr)

@@ -193,8 +193,13 @@ class Entry:
         asked = [q for item in self.data.get("answers") or [] if isinstance(item, dict)
                  and isinstance(item.get("questions"), list)
                  for q in item["questions"] if isinstance(q, str)]
-        return [self.title, *self.data.get("aliases", []), *self.data.get("questions", []),
-                *asked]
+        return [*self.names, *asked]
+
+    @property
+    def names(self) -> list[str]:
+        """The texts that name the entry itself: title, aliases, questions (``texts``
+        less its answer items' questions)."""
+        return [self.title, *self.data.get("aliases", []), *self.data.get("questions", [])]
 
     def links(self) -> list[str]:
         return [*self.data.get("contacts", []), *self.data.get("guides", []),

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 
-from bot import index
+from bot import cache
 from bot.config import Config
 from handlers.conversation import Conversation
 
@@ -54,21 +54,21 @@ async def watch(conv: Conversation, reload: asyncio.Event, every: float = 3.0) -
     in a thread while the old one keeps answering; a knowledge folder with errors is
     refused and the last good one stays in service."""
     root = conv.knowledge.root
-    seen = index.fingerprint(root)
+    seen = cache.fingerprint(root)
     while True:
         try:
             await asyncio.wait_for(reload.wait(), timeout=every)
         except asyncio.TimeoutError:
             pass
         try:
-            current = index.fingerprint(root)
+            current = cache.fingerprint(root)
         except OSError:
             continue
         if current == seen and not reload.is_set():
             continue
         reload.clear()
         seen = current
-        knowledge, matcher = await asyncio.to_thread(index.load, root)
+        knowledge, matcher = await asyncio.to_thread(cache.load, root)
         if matcher is None:
             log.error("knowledge reload refused, still serving the previous one: %s",
                       "; ".join(str(p) for p in knowledge.errors[:5]))

@@ -1,7 +1,8 @@
 """The matcher's index, cached on disk and rebuilt when the knowledge changes.
 
 The cache file is keyed by a fingerprint of every YAML file in the knowledge folder
-(path, size, modification time) and of the matching code itself, so editing an entry,
+(path, size, modification time) and of the matching code itself (the content of each
+source file, so that an edit is seen whatever its timestamps), so editing an entry,
 adding an imported catalog or upgrading the bot all lead to a rebuild. It is written
 atomically and readable by its owner only.
 """
@@ -20,17 +21,24 @@ from bot.knowledge import Knowledge
 from bot.matcher import Matcher
 
 log = logging.getLogger(__name__)
-_CODE = [Path(kb.__file__), Path(__file__).with_name("matcher.py"),
-         Path(__file__).with_name("answers.py"),
-         Path(__file__).with_name("text.py")]
+_BOT = Path(__file__).resolve().parent
+
+
+def code_files() -> list[Path]:
+    """The source files an index depends on: every module of the matcher package, the
+    knowledge loader and the text normaliser."""
+    return [_BOT / "knowledge.py", *sorted((_BOT / "matcher").glob("*.py")), _BOT / "text.py"]
 
 
 def fingerprint(root: Path) -> str:
     digest = hashlib.sha256()
     files = sorted(p for p in root.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
-    for path in [*files, *_CODE]:
+    for path in files:
         stat = path.stat()
         digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    for path in code_files():
+        digest.update(f"{path.relative_to(_BOT).as_posix()}\0".encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 

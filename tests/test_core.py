@@ -1,13 +1,10 @@
-"""The matcher on the bundled knowledge and on small hand-made knowledge."""
+"""The Matcher (bot/matcher/core.py) end to end, on the bundled knowledge and on small
+hand-made knowledge; and the package's public surface."""
 
 import unicodedata
 
 import pytest
-
-import bot.matcher as matcher_module
-from bot import knowledge as kb
-from bot.knowledge import Entry, Knowledge
-from bot.matcher import Analyzer, Matcher
+from tinykb import tiny
 
 
 def top(matcher, question):
@@ -83,15 +80,6 @@ def test_aspect_of_the_question(matcher, question, aspect):
     assert matcher.match(question).aspect == aspect
 
 
-def tiny(entries, synonyms=(), stopwords=(), off_topic=()):
-    knowledge = Knowledge(root=None, synonyms=[list(g) for g in synonyms],
-                          stopwords=list(stopwords), off_topic=list(off_topic))
-    for entry_id, title, aliases in entries:
-        knowledge.entries[entry_id] = Entry(entry_id, "faq", title,
-                                            {"aliases": aliases, "answer": "x"})
-    return Matcher(knowledge)
-
-
 def test_exact_diacritics_are_preferred():
     m = tiny([("ban-sao", "Cấp bản sao", ["bản sao"]),
               ("ban-dau-gia", "Bán đấu giá tài sản", ["bán tài sản"])])
@@ -110,13 +98,6 @@ def test_synonyms_apply_to_questions_and_entries_alike():
         assert m.match(q).hits[0].entry.id == "gplx", q
 
 
-def test_a_marked_variant_needs_its_own_marks():
-    a = Analyzer(Knowledge(root=None, synonyms=[["kết hôn", "cưới"]]))
-    assert [t.plain for t in a.analyze("cưới vợ")[0]][:2] == ["ket", "hon"]
-    assert [t.plain for t in a.analyze("cuoi vo")[0]][:2] == ["ket", "hon"]
-    assert [t.plain for t in a.analyze("cười vui")[0]][:1] == ["cuoi"]
-
-
 def test_off_topic_words_need_their_marks_when_ambiguous():
     m = tiny([("cap-lai", "Cấp lại thẻ", ["cấp lại thẻ"])], off_topic=["lãi", "bóng đá"])
     assert m.match("cap lai the").status != "unknown"
@@ -124,61 +105,34 @@ def test_off_topic_words_need_their_marks_when_ambiguous():
     assert m.match("bong da").status == "unknown"
 
 
-def test_scores_are_calibrated_between_zero_and_one(matcher):
-    for q in ("khai sinh", "a", "đăng ký", "xyz qwe", "đăng ký khai sinh cho con mới sinh"):
-        for hit in matcher.match(q).hits:
-            assert 0 < hit.score <= 1
+def test_the_package_keeps_its_public_names():
+    import bot.matcher as package
+    from bot.matcher import (ANSWER_AT, HINT_AT, SUGGEST_AT, Analyzer, Hit,  # noqa: F401
+                             Match, Matcher, Term, TypoRepair, decide, features)
+
+    assert set(package.__all__) <= set(dir(package))
+    assert package.Matcher.__module__ == "bot.matcher.core"
 
 
-def test_two_process_build_gives_the_same_index(monkeypatch):
-    knowledge = kb.load()
-    serial = Matcher(knowledge)
-    monkeypatch.setattr(matcher_module, "PARALLEL_AT", 10)  # fork even for 62 entries
-    forked = Matcher(knowledge)
-    assert [(d.entry.id, d.texts, d.where, d.exact, d.fillers) for d in serial.docs] == \
-        [(d.entry.id, d.texts, d.where, d.exact, d.fillers) for d in forked.docs]
-    assert forked.postings == serial.postings and len(serial.docs) == len(knowledge.entries)
-    question = "lam lai can cuoc bi mat o dau"
-    assert forked.match(question).hits == serial.match(question).hits
+def test_terms_are_what_match_reads(matcher, monkeypatch):
+    import bot.matcher.core as core
+    from bot.matcher import features
+
+    question = "so ho tich o xa bi mat"
+    terms = matcher.terms(question)
+    # "ho" is a stop word once folded, but "sổ hộ tịch" is a knowledge word
+    raw, _ = matcher.analyzer.analyze(question, repair=matcher.repair)
+    assert [t.stop for t in raw if t.plain == "ho"] == [True]
+    assert [t.stop for t in terms if t.plain == "ho"] == [False]
+    seen = []
+    monkeypatch.setattr(core, "features", lambda ts: seen.append(ts) or features(ts))
+    matcher._match(question)
+    assert seen == [terms]
 
 
-def test_unmarked_syllable_in_an_accented_message_is_meant_as_written(matcher):
-    def exacts(text):
-        toks, _ = matcher.analyzer.analyze(text, repair=matcher._repair)
-        return [t.exact for t in toks]
-    assert "xã" not in exacts("Tôi ở xa không về quê được thì làm sao")  # far away
-    assert "xã" in exacts("nop ho so o xa nao")  # typed without marks: may be xã
-    assert "thường" in exacts("Tôi muốn đăng ký ho khau cho con")  # a forgotten mark
+def test_building_a_matcher_leaves_its_analyzer_as_built(knowledge, matcher):
+    from bot.matcher import Analyzer
 
-
-def test_forked_helper_returns_its_result_or_none_and_is_reaped():
-    import threading
-
-    child = matcher_module._fork(sorted, [3, 1, 2])
-    assert child is not None
-    try:
-        assert child.result() == [1, 2, 3]
-    finally:
-        child.close()
-    failing = matcher_module._fork(lambda x: 1 / x, 0)  # the child raises: no result
-    try:
-        assert failing.result() is None
-    finally:
-        failing.close()
-    slow = matcher_module._fork(lambda s: __import__("time").sleep(s), 30)
-    try:
-        assert slow.result(timeout=0.2) is None  # too slow: given up, then killed
-    finally:
-        slow.close()
-    out = []  # a reload in a worker thread builds in one process
-    worker = threading.Thread(target=lambda: out.append(matcher_module._fork(len, [1])))
-    worker.start()
-    worker.join()
-    assert out == [None]
-
-
-def test_no_syllable_pair_across_sentences(matcher):
-    toks, _ = matcher.analyzer.analyze("Con tôi 5 tuổi. Cho em hỏi làm căn cước",
-                                       repair=matcher._repair)
-    features = matcher_module._features(toks)
-    assert "tuoi_can" not in features and "can_cuoc" in features
+    fresh = Analyzer(knowledge)
+    assert vars(fresh) == vars(matcher.analyzer)  # the matcher writes nothing into it
+    assert matcher.idf and matcher.max_idf >= max(matcher.idf.values())

@@ -20,13 +20,13 @@ import math
 from dataclasses import dataclass, field
 
 from bot.knowledge import Answer, Entry, Knowledge
+from bot.matcher.analysis import Features
 
+PROMOTE_AT = 0.6  # item score from which a "suggest" is answered by that item
 ITEM_AT = 0.30  # score from which an answer item leads the reply
 ITEM_EVIDENCE = 2.5  # matched weight (idf x local factor) below which no item is used
 SHARED = 0.15  # local factor of a feature of the entry's own name
 ITEM_SIDE = 0.6  # weight of the phrasing's coverage against the question's in a score
-
-Features = dict[str, tuple[float, float, tuple[str, ...]]]
 
 
 @dataclass

@@ -1,0 +1,209 @@
+"""The ``Matcher``: the index over a knowledge base, and the one question path that
+ties analysis, typo repair, candidate selection and scoring together."""
+
+from __future__ import annotations
+
+import gc
+import math
+
+from bot.knowledge import Entry, Knowledge
+from bot.matcher.analysis import Analyzer, Features, OffTopic, Term, features
+from bot.matcher.answers import PROMOTE_AT, AnswerIndex, ItemHit
+from bot.matcher.candidates import Candidates
+from bot.matcher.parallel import map_halves
+from bot.matcher.scoring import (IMPORTED_PRIOR, LONG_AT, MAX_HITS, OFF_TOPIC, OFF_TOPIC_DAMP,
+                                 Doc, Hit, Match, decide, entry_score, matched_features,
+                                 query_weights)
+from bot.matcher.typos import TypoRepair
+from bot.text import Token
+
+CACHE_SIZE = 4096  # questions whose match is kept (first in, first out)
+
+
+class Matcher:
+    """An index over a knowledge base that matches citizens' questions to its entries.
+
+    Public surface besides ``match``:
+
+    - ``analyzer``: the ``Analyzer`` that read the entries (and reads questions);
+    - ``idf``: feature (a folded syllable, or two joined by ``_``) -> inverse document
+      frequency over the entries; ``max_idf``: the idf of a feature only one entry has;
+    - ``terms(question)``: a citizen message's analysed terms, exactly as ``match``
+      reads them (typo repair, then stop words revived inside knowledge words);
+      ``bot.matcher.features(terms)`` turns them into weighted features.
+    """
+
+    def __init__(self, knowledge: Knowledge):
+        self.knowledge = knowledge
+        self.analyzer = Analyzer(knowledge)
+        self._cache: dict[str, Match] = {}
+        self.docs: list[Doc] = []
+        self.postings: dict[str, list[int]] = {}
+        collecting = gc.isenabled()
+        gc.disable()  # millions of small objects: cyclic GC passes would double the time
+        try:
+            entries = list(knowledge.entries.values())
+            analysed = iter(self._analyse([t for entry in entries for t in entry.texts]))
+            for entry in entries:
+                self._add(entry, [next(analysed) for _ in entry.texts])
+        finally:
+            if collecting:
+                gc.freeze()  # the index lives as long as the process: keep it out of
+                gc.enable()  # later collections, or they scan it and stall a question
+        n = max(len(self.docs), 1)
+        self.idf = {f: math.log(1 + n / len(p)) for f, p in self.postings.items()}
+        self.max_idf = math.log(1 + n)
+        self.candidates = Candidates(self.postings, self.docs)
+        self.vocabulary = {f for f in self.postings if "_" not in f}
+        self.repair = TypoRepair.for_index(self.analyzer, self.vocabulary, self.idf,
+                                           self.max_idf)
+        # Off-topic phrases the knowledge itself never uses, by first syllable; folded,
+        # a one-syllable one may be a knowledge word or a stop word ("lãi" / "lại").
+        phrases: dict[str, list[tuple[Token, ...]]] = {}
+        for phrase in self.analyzer.off_topic:
+            if phrase and not self._known_phrase(phrase):
+                phrases.setdefault(phrase[0].plain, []).append(phrase)
+        self.off_topic = OffTopic(phrases, self.vocabulary | self.analyzer.stop_plain)
+        self.answers = AnswerIndex(
+            knowledge, lambda text: features(self.analyzer.analyze(text)[0]), self.idf,
+            self.max_idf)
+
+    def _analyse(self, texts: list[str]) -> list[tuple[Features, bool]]:
+        """Features of each entry text, and whether it is made only of stop words. A
+        large knowledge base is analysed in two processes (``parallel.map_halves``)."""
+        analyzer = self.analyzer
+
+        def work(part: list[str]) -> list[tuple[Features, bool]]:
+            out = []
+            for text in part:
+                terms, _ = analyzer.analyze(text)
+                out.append((features(terms), any(t.filler for t in terms)))
+            return out
+
+        return map_halves(work, texts)
+
+    def _add(self, entry: Entry, analysed: list[tuple[Features, bool]]) -> None:
+        doc = Doc(entry, prior=IMPORTED_PRIOR if entry.data.get("imported") else 1.0)
+        where, exact_forms = doc.where, doc.exact
+        named = len(entry.names)  # the texts after these are answer items' questions
+        for n, (feats, filler) in enumerate(analysed):
+            if not feats:
+                continue
+            ti = len(doc.texts)
+            if n >= named:
+                doc.asked.add(ti)
+            if filler:
+                doc.fillers.add(ti)
+            doc.texts.append(feats)
+            for f, (k, _, exact) in feats.items():
+                if f in where:
+                    where[f].append((ti, k))
+                    seen = exact_forms[f]
+                    if seen != exact and not (type(seen) is set and exact in seen):
+                        exact_forms[f] = ({*seen} if type(seen) is set else {seen}) | {exact}
+                else:
+                    where[f] = [(ti, k)]
+                    exact_forms[f] = exact
+        index = len(self.docs)
+        self.docs.append(doc)
+        postings = self.postings
+        for f in where:
+            if f in postings:
+                postings[f].append(index)
+            else:
+                postings[f] = [index]
+
+    def _known_phrase(self, phrase: tuple[Token, ...]) -> bool:
+        """Does the knowledge use this phrase (one syllable: in this exact spelling)?"""
+        if len(phrase) == 1:
+            t = phrase[0]
+            return t.plain in self.analyzer.stop_plain or (
+                self._spelled(t) if t.exact != t.plain else t.plain in self.vocabulary)
+        return all(f"{a.plain}_{b.plain}" in self.idf for a, b in zip(phrase, phrase[1:]))
+
+    def _spelled(self, t: Token) -> bool:
+        """Does some entry write this syllable with exactly these marks?"""
+        form = (t.exact,)
+        for i in self.postings.get(t.plain, ()):
+            seen = self.docs[i].exact[t.plain]
+            if seen == form or (type(seen) is set and form in seen):
+                return True
+        return False
+
+    # --- query side -----------------------------------------------------------
+
+    def terms(self, question: str) -> list[Term]:
+        """A citizen message's analysed terms, exactly as ``match`` uses them."""
+        return self._read(question)[0]
+
+    def _read(self, question: str) -> tuple[list[Term], str | None]:
+        """A citizen message's terms and the aspect it asks about: analysed with typo
+        repair, then with stop words revived inside knowledge words."""
+        terms, aspect = self.analyzer.analyze(question, repair=self.repair)
+        return self._revive(terms), aspect
+
+    def _revive(self, terms: list[Term]) -> list[Term]:
+        """An unmarked syllable that is a stop word only once folded ("tu" for "từ")
+        is kept when it forms a knowledge word with a neighbour ("khai tu" = khai tử)."""
+        for i, t in enumerate(terms):
+            if not t.stop or t.marked:
+                continue
+            left = i > 0 and f"{terms[i - 1].plain}_{t.plain}" in self.idf
+            right = i + 1 < len(terms) and f"{t.plain}_{terms[i + 1].plain}" in self.idf
+            if left or right:
+                t.stop = False
+        return terms
+
+    def match(self, question: str) -> Match:
+        """Match a question; the same question text is answered from a small cache,
+        since citizens ask the same short things over and over ("khai sinh")."""
+        cached = self._cache.get(question)
+        if cached is None:
+            cached = self._match(question)
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[question] = cached
+        return cached
+
+    def _match(self, question: str) -> Match:
+        terms, aspect = self._read(question)
+        off = self.off_topic.hits(terms)
+        feats = features([t for i, t in enumerate(terms) if i not in off])
+        if not feats:
+            reason = "off_topic" if off else "empty"
+            return Match(question, "unknown", aspect, [], reason)
+        weights = query_weights(feats, self.idf, self.max_idf, self.vocabulary)
+        total = sum(weights.values()) + len(off) * self.max_idf * OFF_TOPIC
+        content = sum(1 for t in terms if not t.stop)
+        filler = any(t.filler for t in terms)
+        docs, postings = self.docs, self.postings
+        candidates = self.candidates.select(feats, weights)
+        wanted = [(f, credit, exact, any(e != t for e, t in zip(exact, f.split("_"))))
+                  for f, (_, credit, exact) in feats.items() if f in postings]
+        matched = {i: matched_features(docs[i], wanted) for i in candidates}
+        coverage = {i: sum(weights[f] * c for f, c in m.items() if f in weights) / total
+                    for i, m in matched.items()}
+        shortlist = self.candidates.shortlist(coverage)
+        long_share = min(1.0, LONG_AT / max(content, 1))
+        damp = OFF_TOPIC_DAMP if off else 1.0  # explicit words of another domain
+        hits = [Hit(docs[i].entry, round(damp * docs[i].prior * entry_score(
+                    docs[i], matched[i], weights, total, coverage[i], self.idf, long_share,
+                    filler), 4))
+                for i in shortlist if matched[i]]
+        hits.sort(key=lambda h: (-h.score, h.entry.id))
+        hits = [h for h in hits[:MAX_HITS] if h.score > 0]
+        status = decide(hits)
+        item = self.answers.best(hits[0].entry.id, feats) if status != "unknown" else None
+        if item is not None and status == "suggest" and item.score >= PROMOTE_AT:
+            # unsure between entries, but the best one has an item that is this very
+            # question: that answer, rather than a choice of three. Below, the item
+            # stays on the match: the reply offers it as a best guess among the choices.
+            status = "answer"
+        if status == "answer" and hits[0].entry.kind != "procedure":
+            aspect = None  # only procedures have parts to lead with
+        return Match(question, status, aspect, hits, "off_topic" if off else "", item)
+
+    def answer_for(self, entry: Entry, question: str) -> ItemHit | None:
+        """The answer item of ``entry`` that a question asks, if any: for a follow-up
+        read against the entry the citizen is already talking about."""
+        return self.answers.best(entry.id, features(self.terms(question)))

@@ -1,0 +1,167 @@
+"""Scoring: how well one entry explains a question, and what to do with the scores.
+The constants here are calibrated on tests/data/eval.tsv (see bench/accuracy.py).
+``query_weights`` gives each query feature its weight (idf, or a stand-in for a word
+the knowledge does not have); ``matched_features`` says which of them an entry has,
+with less credit for different diacritics; ``entry_score`` blends how much of the
+question the entry explains with how much of the entry's best text the question
+contains, in [0, 1]; ``decide`` turns the ranked hits into answer, suggest or unknown.
+``Doc`` is an entry as the index holds it; ``Hit`` and ``Match`` are the results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.knowledge import Entry
+from bot.matcher.analysis import Features
+from bot.matcher.answers import ItemHit
+from bot.text import is_syllable
+
+# Calibrated on tests/data/eval.tsv (see bench/accuracy.py); one place to change them.
+ANSWER_AT = 0.60
+SUGGEST_AT = 0.48
+HINT_AT = 0.40  # below SUGGEST_AT: unknown, but the best entry is offered as one button
+MARGIN = 0.06
+ASKED = 0.6  # factor on a text that is an answer item's question, not a name of the entry
+MAX_HITS = 5
+
+MISMARKED = 0.5  # credit for a syllable whose diacritics differ from the entry's
+UNKNOWN = 0.7  # weight of an unknown syllable, as a share of the rarest feature's
+IMPORTED_PRIOR = 0.85  # score factor of entries imported from the national catalog
+OFF_TOPIC_DAMP = 0.75  # factor on every score when the question has an off-topic word
+OFF_TOPIC = 2.5  # weight of an off-topic word, as a share of the rarest feature's
+Q_SHARE = 0.4  # in a text's score, weight of question coverage against text coverage
+BLEND = 0.3  # weight of the whole entry's coverage against the best text's score
+LONG_AT = 16  # content syllables from which a message counts as long
+UNPAIRED = 0.8  # factor for an entry that shares no syllable pair with the question
+FOREIGN = 2.0  # weight factor of an unknown word that is not a Vietnamese syllable
+ENTRY_Q = 0.2  # share of a text's question coverage credited from the whole entry
+EVIDENCE = 6.0  # matched weight below which a match counts as thin (see entry_score)
+UNKNOWN_PAIR = 0.5  # weight of a syllable pair with an unknown syllable, per unknown syllable
+
+
+@dataclass(slots=True)
+class Doc:
+    """One entry as the index holds it."""
+    entry: Entry
+    # feature -> its exact form in the entry (a set when the entry spells it two ways)
+    exact: dict[str, Any] = field(default_factory=dict)
+    # per text: feature -> (weight factor, credit, exact forms), as features() gives it
+    texts: list[Features] = field(default_factory=list)
+    totals: list[float] | None = None  # per text: its features' weight (when first scored)
+    where: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # feature -> texts
+    fillers: set[int] = field(default_factory=set)  # texts made only of stop words
+    prior: float = 1.0  # imported catalog entries yield to the office's own
+    asked: set[int] = field(default_factory=set)  # texts that are answer items' questions
+
+
+@dataclass
+class Hit:
+    entry: Entry
+    score: float
+
+
+@dataclass
+class Match:
+    question: str
+    status: str  # "answer", "suggest" or "unknown"
+    aspect: str | None
+    hits: list[Hit] = field(default_factory=list)
+    reason: str = ""
+    answer: ItemHit | None = None  # the answer item of the best entry that was asked
+
+    @property
+    def best(self) -> Entry | None:
+        return self.hits[0].entry if self.hits else None
+
+
+def query_weights(feats: Features, idf: dict[str, float], max_idf: float,
+            vocabulary: set[str]) -> dict[str, float]:
+    """Each query feature's weight: its idf times its factor. A syllable the knowledge
+    does not have weighs like a rare one (more when it cannot be Vietnamese); a pair
+    with an unknown syllable weighs less; a pair of known syllables that the knowledge
+    never puts together weighs nothing."""
+    out: dict[str, float] = {}
+    for f, (k, _, _) in feats.items():
+        if f in idf:
+            out[f] = idf[f] * k
+        elif "_" not in f:
+            # A word that cannot even be Vietnamese ("facebook", "mk") is a brand or
+            # slang from another domain: stronger evidence against than a rare word.
+            foreign = FOREIGN if not is_syllable(f) and not f.isdigit() else 1.0
+            out[f] = max_idf * UNKNOWN * foreign * k
+        elif any(part not in vocabulary for part in f.split("_")):
+            out[f] = max_idf * UNKNOWN * UNKNOWN_PAIR * k
+    return out
+
+
+def matched_features(doc: Doc, wanted: list[tuple[str, float, tuple[str, ...], bool]]
+            ) -> dict[str, float]:
+    """Query features the entry has, with their credit (less for wrong diacritics).
+    ``wanted``: (feature, credit, exact forms, typed with diacritics)."""
+    found: dict[str, float] = {}
+    exact_forms = doc.exact
+    for f, credit, exact, typed in wanted:
+        forms = exact_forms.get(f)
+        if forms is not None:
+            same = forms == exact or (type(forms) is set and exact in forms)
+            found[f] = credit if same or not typed else credit * MISMARKED
+    return found
+
+
+def entry_score(doc: Doc, matched: dict[str, float], weights: dict[str, float],
+          total: float, coverage: float, idf: dict[str, float], long_share: float = 1.0,
+          filler: bool = False) -> float:
+    """0.7 x the best single text (weighted geometric mean of how much of the
+    question it covers and how much of it the question covers) + 0.3 x the share of
+    the question the whole entry covers. A text's question coverage is itself
+    blended with the entry's (ENTRY_Q): words the question shares with the
+    entry's other texts ("đổi" in "đổi bằng lái hết hạn") back up its best text.
+    For a long message the share of the question covered counts less
+    (``long_share``): people wrap a question in a story.
+    A question made only of stop words ("bạn là ai") is only compared with entry
+    texts made only of stop words."""
+    q_share = Q_SHARE * long_share
+    blend = BLEND if not filler else 0.0
+    got_q: dict[int, float] = {}
+    got_t: dict[int, float] = {}
+    paired: set[int] = set()  # texts sharing a syllable pair with the question
+    for f, c in matched.items():
+        wq, wt = weights.get(f, 0.0) * c, idf[f] * c
+        pair = "_" in f
+        for ti, factor in doc.where[f]:
+            got_q[ti] = got_q.get(ti, 0.0) + wq
+            got_t[ti] = got_t.get(ti, 0.0) + wt * factor
+            if pair:
+                paired.add(ti)
+    # Most Vietnamese words are two syllables: an entry that shares no syllable
+    # pair with the question matches on single syllables only, weak evidence.
+    totals = doc.totals
+    if totals is None:
+        totals = doc.totals = [sum(idf[f] * v[0] for f, v in text.items()) or 1.0
+                               for text in doc.texts]
+    asked = doc.asked
+    best = max((((1 - ENTRY_Q) * q / total + ENTRY_Q * coverage) ** q_share
+                * (got_t[ti] / totals[ti]) ** (1 - q_share) * (ASKED if ti in asked else 1.0)
+                for ti, q in got_q.items() if q and (not filler or ti in doc.fillers)),
+               default=0.0)
+    result = (1 - blend) * best + blend * coverage
+    if not paired and not filler:
+        result *= UNPAIRED
+    # Coverage is relative; one short rare syllable fully "covered" is still little
+    # evidence. Below EVIDENCE (about two syllables and their pair) the score shrinks.
+    evidence = sum(weights.get(f, 0.0) * c for f, c in matched.items())
+    if evidence < EVIDENCE and not filler:
+        result *= (evidence / EVIDENCE) ** 0.5
+    return round(min(1.0, result), 4)
+
+
+def decide(hits: list[Hit]) -> str:
+    """"answer" when the best hit is sure and clear of the second (MARGIN), "suggest"
+    when it is only likely, else "unknown"."""
+    if not hits or hits[0].score < SUGGEST_AT:
+        return "unknown"
+    second = hits[1].score if len(hits) > 1 else 0.0
+    if hits[0].score >= ANSWER_AT and hits[0].score - second >= MARGIN:
+        return "answer"
+    return "suggest"
