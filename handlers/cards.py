@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.knowledge import ASPECT_FIELDS, Entry, Knowledge, is_placeholder
+from handlers.callbacks import ENTRY, FEEDBACK, MENU_PATH, data
 from handlers.types import Option, Reply
 
 ASPECT_LABELS = {
@@ -27,7 +28,12 @@ ASPECT_TITLES = {
 }
 KIND_ICONS = {"procedure": "📄", "contact": "🏢", "guide": "🧭", "feedback_channel": "📣",
               "faq": "💬"}
-MENU = Option("☰ Menu", "m")
+MENU = Option("☰ Menu", MENU_PATH)
+
+
+def stale() -> Reply:
+    """The reply to a button whose data no longer leads anywhere."""
+    return Reply("Lựa chọn này đã cũ. Bạn mở lại menu nhé.", [MENU])
 
 
 def bullets(items: list[str]) -> str:
@@ -118,7 +124,7 @@ def _footer(entry: Entry) -> str:
 
 
 def procedure_options(entry: Entry, skip: str | None = None) -> list[Option]:
-    options = [Option(label, f"e:{entry.id}:{aspect}")
+    options = [Option(label, data(ENTRY, entry.id, aspect))
                for aspect, label in ASPECT_LABELS.items()
                if aspect != skip and entry.get(ASPECT_FIELDS[aspect])]
     url = _online_url(entry)
@@ -132,8 +138,8 @@ def procedure_options(entry: Entry, skip: str | None = None) -> list[Option]:
 
 def entry_option(entry: Entry, aspect: str | None = None) -> Option:
     """A button that opens an entry (a procedure at the part asked, when one was)."""
-    part = f":{aspect}" if aspect and entry.kind == "procedure" else ""
-    return Option(f"{KIND_ICONS[entry.kind]} {entry.title}", f"e:{entry.id}{part}")
+    parts = [aspect] if aspect and entry.kind == "procedure" else []
+    return Option(f"{KIND_ICONS[entry.kind]} {entry.title}", data(ENTRY, entry.id, *parts))
 
 
 def _link_options(knowledge: Knowledge, entry: Entry) -> list[Option]:
@@ -226,7 +232,7 @@ def entry_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) ->
         parts.append(f"Lưu ý: {entry.get('notes')}")
     options: list[Option] = []
     if entry.kind == "feedback_channel" and entry.get("starts_feedback"):
-        options.append(Option("✍️ Gửi phản ánh qua bot", "fb"))
+        options.append(Option("✍️ Gửi phản ánh qua bot", FEEDBACK))
     if entry.get("url"):
         options.append(Option("🌐 Mở trang", url=entry.get("url")))
     options.extend(_link_options(knowledge, entry))
