@@ -13,8 +13,9 @@ from bot.config import Config
 from bot.storage import Storage
 from bot.telegram import TelegramChannel
 from conftest import ROOT
-from handlers import routes, staff
+from handlers import feedback, routes, staff
 from handlers.conversation import Conversation
+from handlers.state import UserState
 from handlers.types import Message
 
 STAFF = "900"
@@ -110,6 +111,15 @@ def test_help_texts_list_the_commands_of_the_table(conversation):
 def test_callback_prefixes_are_the_ones_already_sent():
     """Buttons sent before an upgrade must still reach a handler."""
     assert set(routes.BUTTONS) == {"m", "e", "o", "fb", "s", "help"}
+
+
+def test_stored_names_survive_an_upgrade():
+    """Step names and state keys are in users' stored state: renaming one loses what
+    someone had under way."""
+    assert set(feedback.STEPS) == {"category", "text", "procedure", "consent", "phone",
+                                   "confirm"}
+    assert set(UserState.__annotations__) == {"options", "labels", "flow", "fb",
+                                              "staff_answer", "awaiting", "office"}
 
 
 # --- code layout ---------------------------------------------------------------------------
