@@ -46,11 +46,13 @@ class Config:
     telegram_base_url: str = "https://api.telegram.org/bot"
     telegram_file_url: str = "https://api.telegram.org/file/bot"
     webhook_secret: str = field(default="", repr=False)
-    # Updates handled at once (different users; one user's stay in order) and HTTP
-    # connections to the Bot API. httpcore scans its whole pool on every request, so
-    # a pool larger than needed costs CPU (see bench/telegram_throughput.py).
+    # Telegram updates handled at once (different users; one user's stay in order).
     telegram_concurrency: int = 8
-    telegram_pool: int = 4
+    # HTTP connections of each channel to its messenger's API: Telegram's Bot API pool,
+    # twice that for Zalo's. httpcore scans its whole pool on every request, so a pool
+    # larger than needed costs CPU (see bench/telegram_throughput.py). MOTCUA_HTTP_POOL;
+    # MOTCUA_TELEGRAM_POOL, its name before Zalo shared it, still works.
+    http_pool: int = 4
     zalo_token: str = field(default="", repr=False)
     zalo_base_url: str = "https://bot-api.zaloplatforms.com/bot"
     zalo_webhook_secret: str = field(default="", repr=False)
@@ -77,7 +79,7 @@ class Config:
             telegram_file_url=env.get("TELEGRAM_API_FILE_URL") or cls.telegram_file_url,
             webhook_secret=env.get("TELEGRAM_WEBHOOK_SECRET", ""),
             telegram_concurrency=int(env.get("MOTCUA_TELEGRAM_CONCURRENCY", 8)),
-            telegram_pool=int(env.get("MOTCUA_TELEGRAM_POOL", 4)),
+            http_pool=int(env.get("MOTCUA_HTTP_POOL", env.get("MOTCUA_TELEGRAM_POOL", 4))),
             zalo_token=env.get("ZALO_BOT_TOKEN", ""),
             zalo_base_url=env.get("ZALO_API_BASE_URL") or cls.zalo_base_url,
             zalo_webhook_secret=env.get("ZALO_WEBHOOK_SECRET", ""),

@@ -29,31 +29,17 @@ from bot.channels import split as split_text
 from bot.config import Config
 from bot.http import AiohttpRequest
 from handlers.conversation import SORRY, Conversation
+from handlers.routes import command_menu
 from handlers.types import Message, Option, Reply
 
 log = logging.getLogger(__name__)
 
 LIMIT = 4096
 CALLBACK_LIMIT = 64
-CITIZEN_COMMANDS = [
-    ("start", "Bắt đầu, giới thiệu bot"),
-    ("menu", "Danh mục thủ tục, hướng dẫn"),
-    ("phananh", "Gửi phản ánh, kiến nghị"),
-    ("tracuu", "Xem phản ánh đã gửi"),
-    ("xaphuong", "Chọn xã/phường của bạn"),
-    ("huy", "Hủy việc đang làm"),
-    ("xoadulieu", "Xóa dữ liệu cá nhân của bạn"),
-    ("help", "Hướng dẫn sử dụng"),
-]
-STAFF_COMMANDS = [
-    ("ds", "Cán bộ: phản ánh cần xử lý"),
-    ("xem", "Cán bộ: xem một phản ánh"),
-    ("traloi", "Cán bộ: trả lời phản ánh"),
-    ("trangthai", "Cán bộ: đổi trạng thái"),
-    ("xuat", "Cán bộ: xuất Excel"),
-    ("baocao", "Cán bộ: báo cáo theo kỳ"),
-    ("canbo", "Cán bộ: danh sách lệnh"),
-]
+# The command menus, from the handlers' one routing table: citizens see theirs,
+# configured staff both.
+CITIZEN_COMMANDS = command_menu()
+STAFF_COMMANDS = command_menu(staff_only=True)
 KINDS = (("sticker", "sticker"), ("photo", "photo"), ("voice", "voice"), ("audio", "voice"),
          ("video_note", "voice"), ("location", "location"), ("venue", "location"),
          ("document", "document"), ("video", "document"), ("animation", "sticker"),
@@ -189,7 +175,7 @@ class TelegramChannel:
                    .base_url(self.config.telegram_base_url)
                    .base_file_url(self.config.telegram_file_url)
                    .concurrent_updates(self.config.telegram_concurrency)
-                   .request(AiohttpRequest(pool_size=self.config.telegram_pool))
+                   .request(AiohttpRequest(pool_size=self.config.http_pool))
                    .get_updates_request(AiohttpRequest(pool_size=1, read_timeout=None))
                    .post_init(self._started).post_shutdown(self._stopped))
         app = builder.build()

@@ -6,7 +6,7 @@ handful of JSON POSTs with one envelope, done here on aiohttp, which the Telegra
 channel already uses.
 
 Zalo has no buttons: options are numbered lines, and the citizen types a number or the
-option's words (``Conversation._picked``, from state kept in SQLite). Long polling
+option's words (``handlers.conversation.picked``, from state kept in SQLite). Long polling
 returns at most one update a call and answers 408 when there is none; webhook mode
 checks ``X-Bot-Api-Secret-Token`` before reading anything.
 """
@@ -240,7 +240,7 @@ class ZaloChannel:
 
     async def _open(self) -> None:
         self.session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self.config.telegram_pool * 2))
+            connector=aiohttp.TCPConnector(limit=self.config.http_pool * 2))
         self.client = ZaloClient(self.config.zalo_token, self.config.zalo_base_url,
                                  self.session)
         self.running = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.knowledge import ASPECT_FIELDS, Answer, Entry, Knowledge, is_placeholder
+from handlers.callbacks import ENTRY, FEEDBACK, MENU_PATH, SOURCE, data
 from handlers.types import Option, Reply
 
 ASPECT_LABELS = {
@@ -27,7 +28,12 @@ ASPECT_TITLES = {
 }
 KIND_ICONS = {"procedure": "📄", "contact": "🏢", "guide": "🧭", "feedback_channel": "📣",
               "faq": "💬"}
-MENU = Option("☰ Menu", "m")
+MENU = Option("☰ Menu", MENU_PATH)
+
+
+def stale() -> Reply:
+    """The reply to a button whose data no longer leads anywhere."""
+    return Reply("Lựa chọn này đã cũ. Bạn mở lại menu nhé.", [MENU])
 
 
 def bullets(items: list[str]) -> str:
@@ -118,7 +124,7 @@ def _footer(entry: Entry) -> str:
 
 
 def procedure_options(entry: Entry, skip: str | None = None) -> list[Option]:
-    options = [Option(label, f"e:{entry.id}:{aspect}")
+    options = [Option(label, data(ENTRY, entry.id, aspect))
                for aspect, label in ASPECT_LABELS.items()
                if aspect != skip and entry.get(ASPECT_FIELDS[aspect])]
     url = _online_url(entry)
@@ -132,8 +138,8 @@ def procedure_options(entry: Entry, skip: str | None = None) -> list[Option]:
 
 def entry_option(entry: Entry, aspect: str | None = None) -> Option:
     """A button that opens an entry (a procedure at the part asked, when one was)."""
-    part = f":{aspect}" if aspect and entry.kind == "procedure" else ""
-    return Option(f"{KIND_ICONS[entry.kind]} {entry.title}", f"e:{entry.id}{part}")
+    parts = [aspect] if aspect and entry.kind == "procedure" else []
+    return Option(f"{KIND_ICONS[entry.kind]} {entry.title}", data(ENTRY, entry.id, *parts))
 
 
 def _link_options(knowledge: Knowledge, entry: Entry) -> list[Option]:
@@ -226,7 +232,7 @@ def entry_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) ->
         parts.append(f"Lưu ý: {entry.get('notes')}")
     options: list[Option] = []
     if entry.kind == "feedback_channel" and entry.get("starts_feedback"):
-        options.append(Option("✍️ Gửi phản ánh qua bot", "fb"))
+        options.append(Option("✍️ Gửi phản ánh qua bot", FEEDBACK))
     if entry.get("url"):
         options.append(Option("🌐 Mở trang", url=entry.get("url")))
     options.extend(_link_options(knowledge, entry))
@@ -234,26 +240,27 @@ def entry_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) ->
     return Reply("\n\n".join(parts), options)
 
 
-SOURCE = "src"  # callback prefix: the source of an answer item ("src:khai-sinh#tre-han")
-
-
 def answer_card(knowledge: Knowledge, entry: Entry, answer: Answer,
-                guess: bool = False) -> Reply:
+                guess: bool = False, aspect: str | None = None) -> Reply:
     """A specific question's answer: the answer first, then one line naming the entry it
     is about, then a few ways into that entry's card and the source one tap away. A
     ``guess`` (the matcher was unsure of the entry) says so first."""
     icon = KIND_ICONS[entry.kind]
     text = f"{answer.text.strip()}\n\n{icon} Về: {entry.title}"
+    local = local_fee(knowledge, entry) if aspect == "fee" else ""
+    if local:  # the province's own amount, when the office has filled it in
+        text = text.replace("\n\n", f"\n{local}\n\n", 1)
     if guess:
-        text = f"Nếu bạn hỏi về “{entry.title}”:\n{answer.text.strip()}"
+        text = f"Nếu bạn hỏi về “{entry.title}”:\n{answer.text.strip()}" + \
+            (f"\n{local}" if local else "")
     options = [Option("📄 Xem đủ thủ tục" if entry.kind == "procedure" else "Xem chi tiết",
-                      f"e:{entry.id}")]
+                      data(ENTRY, entry.id))]
     if entry.kind == "procedure":
-        options += [Option(ASPECT_LABELS[aspect], f"e:{entry.id}:{aspect}")
+        options += [Option(ASPECT_LABELS[aspect], data(ENTRY, entry.id, aspect))
                     for aspect in ("documents", "fee") if entry.get(ASPECT_FIELDS[aspect])]
-    data = f"{SOURCE}:{answer.key}"
-    if len(data.encode()) <= 64:
-        options.append(Option("📖 Căn cứ", data))
+    source = data(SOURCE, answer.key)
+    if len(source.encode()) <= 64:
+        options.append(Option("📖 Căn cứ", source))
     return Reply(text, options[:4] + [MENU])
 
 

@@ -15,7 +15,11 @@ from rapidfuzz import fuzz, process
 
 from bot.knowledge import Knowledge, is_placeholder
 from bot.text import fold
-from handlers.types import Option, Reply
+from handlers.callbacks import OFFICE, data
+from handlers.cards import MENU, stale
+from handlers.context import ButtonHandler, Command, Context
+from handlers.state import UserState
+from handlers.types import Message, Option, Reply
 
 # Entries whose answer is about the office itself.
 OFFICE_ENTRIES = {"tt-pvhcc-xa": "xã", "tt-pvhcc-tinh": "tỉnh", "gio-lam-viec": "xã"}
@@ -67,16 +71,16 @@ def card_lines(office: dict[str, Any]) -> list[str]:
     return lines
 
 
-def ask(knowledge: Knowledge, state: dict[str, Any]) -> Reply:
+def ask(knowledge: Knowledge, state: UserState) -> Reply:
     state["awaiting"] = "commune"
     communes = offices(knowledge, "xã")
     example = next((a for o in communes for a in o.get("areas") or []
                     if not is_placeholder(a)), "phường Bến Thành")
-    options = [Option(o["name"], f"o:{o['id']}") for o in communes[:8]]
+    options = [Option(o["name"], data(OFFICE, o["id"])) for o in communes[:8]]
     return Reply(ASK.format(example=example), options)
 
 
-def mine(knowledge: Knowledge, state: dict[str, Any], level: str) -> dict[str, Any] | None:
+def mine(knowledge: Knowledge, state: UserState, level: str) -> dict[str, Any] | None:
     """The citizen's office at this level: remembered, or the only one there is."""
     candidates = offices(knowledge, level)
     if len(candidates) == 1:
@@ -86,7 +90,7 @@ def mine(knowledge: Knowledge, state: dict[str, Any], level: str) -> dict[str, A
     return None
 
 
-def localize(knowledge: Knowledge, reply: Reply, state: dict[str, Any], level: str
+def localize(knowledge: Knowledge, reply: Reply, state: UserState, level: str
              ) -> list[Reply]:
     """Add the citizen's own office to a reply, or ask which commune they are in."""
     office = mine(knowledge, state, level)
@@ -98,8 +102,35 @@ def localize(knowledge: Knowledge, reply: Reply, state: dict[str, Any], level: s
     return [reply]
 
 
-def remember(knowledge: Knowledge, state: dict[str, Any], office: dict[str, Any]) -> Reply:
+def remember(knowledge: Knowledge, state: UserState, office: dict[str, Any]) -> Reply:
     state["office"] = office["id"]
     state.pop("awaiting", None)
     return Reply("Đã ghi nhớ nơi làm thủ tục của bạn:\n\n" + "\n".join(card_lines(office))
                  + "\n\nĐổi xã/phường: /xaphuong")
+
+
+# --- the citizen's command and buttons ---------------------------------------------------
+
+
+def choose(ctx: Context, msg: Message, arg: str, state: UserState) -> list[Reply]:
+    """/xaphuong [name]: remember the commune named, or ask for it."""
+    if arg.strip() and find(ctx.knowledge, arg):
+        return [remember(ctx.knowledge, state, find(ctx.knowledge, arg))]
+    if not offices(ctx.knowledge, "xã"):
+        return [Reply("Bot chưa có danh sách xã/phường của đơn vị. Bạn hỏi nơi nộp "
+                      "tại UBND xã/phường nơi mình cư trú nhé.", [MENU])]
+    return [ask(ctx.knowledge, state)]
+
+
+def picked(ctx: Context, msg: Message, parts: list[str], state: UserState) -> list[Reply]:
+    """o:<office id>: one of the offices ``ask`` offered."""
+    office = by_id(ctx.knowledge, parts[0]) if len(parts) == 1 else None
+    if office is None:
+        return [stale()]
+    return [remember(ctx.knowledge, state, office)]
+
+
+COMMANDS = [
+    Command("xaphuong", choose, "Chọn xã/phường của bạn", order=5, suggested=True),
+]
+BUTTONS: dict[str, ButtonHandler] = {OFFICE: picked}

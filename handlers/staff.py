@@ -1,111 +1,152 @@
 """Staff commands in the chat: list, view, answer, change status, export, report.
 
 Only configured staff ids (``Config.staff``) may use them; anyone else gets the same
-short refusal whatever the command or button, so nothing leaks.
+short refusal whatever the command or button, so nothing leaks. The router refuses
+the commands (``Command.staff``); the buttons and a typed answer check here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
 
 from bot import reports
 from bot.storage import CATEGORIES, STATUSES
+from handlers.callbacks import (STAFF, STAFF_ANSWER, STAFF_EXPORT, STAFF_STATUS, STAFF_VIEW,
+                                data)
+from handlers.context import ButtonHandler, Command, Context
+from handlers.state import UserState
 from handlers.types import Message, Option, Reply
 
-if TYPE_CHECKING:
-    from handlers.conversation import Conversation
-
-COMMANDS = {"canbo", "ds", "xem", "traloi", "trangthai", "xuat", "baocao"}
 REFUSED = "Lệnh này chỉ dành cho cán bộ được cấu hình trong bot."
 STATUS_WORDS = {"moi": "new", "dangxuly": "in_progress", "xuly": "in_progress",
                 "datraloi": "answered", "dong": "closed", **{k: k for k in STATUSES}}
-HELP = ("Lệnh cho cán bộ:\n"
-        "/ds — phản ánh mới và đang xử lý (/ds tatca: tất cả)\n"
-        "/xem <mã> — xem chi tiết\n"
-        "/traloi <mã> <nội dung> — trả lời, gửi về cho người dân\n"
-        "/trangthai <mã> moi|dangxuly|datraloi|dong\n"
-        "/xuat [2026Q3] — xuất Excel\n"
-        "/baocao [2026Q3 | 2026H1 | 2026] — báo cáo tổng hợp")
 
 
-def allowed(conv: Conversation, msg: Message) -> bool:
-    return conv.config.is_staff(msg.channel, msg.user_id)
+def allowed(ctx: Context, msg: Message) -> bool:
+    return ctx.config.is_staff(msg.channel, msg.user_id)
 
 
-def command(conv: Conversation, msg: Message, name: str, arg: str, state: dict[str, Any]
-            ) -> list[Reply]:
-    if not allowed(conv, msg):
+def _actor(msg: Message) -> str:
+    return f"{msg.channel}:{msg.user_id}"
+
+
+# --- commands --------------------------------------------------------------------------
+
+
+def show_help(ctx: Context, msg: Message, arg: str, state: UserState) -> list[Reply]:
+    return [Reply(HELP)]
+
+
+def list_open(ctx: Context, msg: Message, arg: str, state: UserState) -> list[Reply]:
+    statuses = None if arg.strip() == "tatca" else ["new", "in_progress"]
+    return [listing(ctx, statuses)]
+
+
+def view_one(ctx: Context, msg: Message, arg: str, state: UserState) -> list[Reply]:
+    return [view(ctx, arg)]
+
+
+def answer_ticket(ctx: Context, msg: Message, arg: str, state: UserState) -> list[Reply]:
+    """/traloi <mã> <nội dung>; without the text, the next message is the answer."""
+    ticket, _, text = arg.strip().partition(" ")
+    if not text.strip():
+        state["staff_answer"] = ticket.upper()
+        return [Reply(f"Gõ nội dung trả lời cho {ticket.upper()} (gõ /huy để thôi).")]
+    return [answer_reply(ctx, ticket, text, _actor(msg))]
+
+
+def change_status(ctx: Context, msg: Message, arg: str, state: UserState) -> list[Reply]:
+    ticket, _, word = arg.strip().partition(" ")
+    return [set_status(ctx, ticket, word.strip(), _actor(msg))]
+
+
+def export_period(ctx: Context, msg: Message, arg: str, state: UserState) -> list[Reply]:
+    return [export(ctx, arg.strip())]
+
+
+def report_period(ctx: Context, msg: Message, arg: str, state: UserState) -> list[Reply]:
+    return [report(ctx, arg.strip())]
+
+
+COMMANDS = [
+    Command("ds", list_open, "Cán bộ: phản ánh cần xử lý", staff=True,
+            help="phản ánh mới và đang xử lý (/ds tatca: tất cả)"),
+    Command("xem", view_one, "Cán bộ: xem một phản ánh", staff=True,
+            usage="<mã>", help="xem chi tiết"),
+    Command("traloi", answer_ticket, "Cán bộ: trả lời phản ánh", staff=True,
+            usage="<mã> <nội dung>", help="trả lời, gửi về cho người dân"),
+    Command("trangthai", change_status, "Cán bộ: đổi trạng thái", staff=True,
+            usage="<mã> moi|dangxuly|datraloi|dong"),
+    Command("xuat", export_period, "Cán bộ: xuất Excel", staff=True,
+            usage="[2026Q3]", help="xuất Excel"),
+    Command("baocao", report_period, "Cán bộ: báo cáo theo kỳ", staff=True,
+            usage="[2026Q3 | 2026H1 | 2026]", help="báo cáo tổng hợp"),
+    Command("canbo", show_help, "Cán bộ: danh sách lệnh", staff=True),
+]
+
+
+def help_line(command: Command) -> str:
+    """"/xem <mã> — xem chi tiết": a command of the staff help."""
+    line = " ".join(part for part in (f"/{command.name}", command.usage) if part)
+    return f"{line} — {command.help}" if command.help else line
+
+
+HELP = "Lệnh cho cán bộ:\n" + "\n".join(help_line(c) for c in COMMANDS if c.usage or c.help)
+
+
+# --- buttons and a typed answer ----------------------------------------------------------
+
+
+def press(ctx: Context, msg: Message, parts: list[str], state: UserState) -> list[Reply]:
+    if not allowed(ctx, msg):
         return [Reply(REFUSED)]
-    actor = f"{msg.channel}:{msg.user_id}"
-    if name == "canbo":
-        return [Reply(HELP)]
-    if name == "ds":
-        statuses = None if arg.strip() == "tatca" else ["new", "in_progress"]
-        return [listing(conv, statuses)]
-    if name == "xem":
-        return [view(conv, arg)]
-    if name == "traloi":
-        ticket, _, answer = arg.strip().partition(" ")
-        if not answer.strip():
-            state["staff_answer"] = ticket.upper()
-            return [Reply(f"Gõ nội dung trả lời cho {ticket.upper()} (gõ /huy để thôi).")]
-        return [answer_reply(conv, ticket, answer, actor)]
-    if name == "trangthai":
-        ticket, _, word = arg.strip().partition(" ")
-        return [set_status(conv, ticket, word.strip(), actor)]
-    if name == "xuat":
-        return [export(conv, arg.strip())]
-    return [report(conv, arg.strip())]
-
-
-def press(conv: Conversation, msg: Message, parts: list[str], state: dict[str, Any]
-          ) -> list[Reply]:
-    if not allowed(conv, msg):
-        return [Reply(REFUSED)]
-    actor = f"{msg.channel}:{msg.user_id}"
     action, ticket = parts[0] if parts else "", parts[1] if len(parts) > 1 else ""
-    if action == "v":
-        return [view(conv, ticket)]
-    if action == "st" and len(parts) > 2:
-        return [set_status(conv, ticket, parts[2], actor)]
-    if action == "a":
+    if action == STAFF_VIEW:
+        return [view(ctx, ticket)]
+    if action == STAFF_STATUS and len(parts) > 2:
+        return [set_status(ctx, ticket, parts[2], _actor(msg))]
+    if action == STAFF_ANSWER:
         state["staff_answer"] = ticket
         return [Reply(f"Gõ nội dung trả lời cho {ticket} (gõ /huy để thôi).")]
-    if action == "x":
-        return [export(conv, "")]
+    if action == STAFF_EXPORT:
+        return [export(ctx, "")]
     return [Reply("Lựa chọn này đã cũ.")]
 
 
-def typed_answer(conv: Conversation, msg: Message, text: str, state: dict[str, Any]
-                 ) -> list[Reply]:
+BUTTONS: dict[str, ButtonHandler] = {STAFF: press}
+
+
+def typed_answer(ctx: Context, msg: Message, text: str, state: UserState) -> list[Reply]:
     ticket = state.pop("staff_answer")
-    if not allowed(conv, msg):
+    if not allowed(ctx, msg):
         return [Reply(REFUSED)]
-    return [answer_reply(conv, ticket, text, f"{msg.channel}:{msg.user_id}")]
+    return [answer_reply(ctx, ticket, text, _actor(msg))]
 
 
-def listing(conv: Conversation, statuses: list[str] | None) -> Reply:
-    rows = conv.storage.list_feedback(status=statuses)[-20:]
+# --- screens -----------------------------------------------------------------------------
+
+
+def listing(ctx: Context, statuses: list[str] | None) -> Reply:
+    rows = ctx.storage.list_feedback(status=statuses)[-20:]
     if not rows:
         return Reply("Không có phản ánh nào cần xử lý.")
     lines = [f"{len(rows)} phản ánh (mới nhất cuối):"]
     for row in rows:
         lines.append(f"• {row['ticket']} · {STATUSES[row['status']]} · "
                      f"{CATEGORIES.get(row['category'], row['category'])}: {row['text'][:60]}")
-    return Reply("\n".join(lines), [Option(row["ticket"], f"s:v:{row['ticket']}")
-                                    for row in rows[-6:]])
+    return Reply("\n".join(lines), [
+        Option(row["ticket"], data(STAFF, STAFF_VIEW, row["ticket"])) for row in rows[-6:]])
 
 
-def view(conv: Conversation, ticket: str) -> Reply:
-    row = conv.storage.get_feedback(ticket)
+def view(ctx: Context, ticket: str) -> Reply:
+    row = ctx.storage.get_feedback(ticket)
     if row is None:
         return Reply(f"Không có phản ánh {ticket[:30]}.")
     when = reports.local(row["at"]).strftime("%d/%m/%Y %H:%M")
     lines = [f"Phản ánh {row['ticket']} ({when}, {reports.CHANNELS.get(row['channel'])})",
              f"Loại: {CATEGORIES.get(row['category'], row['category'])}",
              f"Trạng thái: {STATUSES[row['status']]}"]
-    entry = conv.knowledge.entries.get(row.get("procedure_id") or "")
+    entry = ctx.knowledge.entries.get(row.get("procedure_id") or "")
     if entry:
         lines.append(f"Thủ tục: {entry.title}")
     lines.append(f"Nội dung: {row['text']}")
@@ -114,14 +155,15 @@ def view(conv: Conversation, ticket: str) -> Reply:
     if row.get("answer"):
         lines.append(f"Đã trả lời: {row['answer']}")
     t = row["ticket"]
-    return Reply("\n".join(lines), [Option("✍️ Trả lời", f"s:a:{t}"),
-                                    Option("Đang xử lý", f"s:st:{t}:in_progress"),
-                                    Option("Đóng", f"s:st:{t}:closed")])
+    return Reply("\n".join(lines), [
+        Option("✍️ Trả lời", data(STAFF, STAFF_ANSWER, t)),
+        Option("Đang xử lý", data(STAFF, STAFF_STATUS, t, "in_progress")),
+        Option("Đóng", data(STAFF, STAFF_STATUS, t, "closed"))])
 
 
-def answer_reply(conv: Conversation, ticket: str, answer: str, actor: str) -> Reply:
+def answer_reply(ctx: Context, ticket: str, answer: str, actor: str) -> Reply:
     try:
-        row = conv.storage.answer_feedback(ticket.upper(), answer.strip(), actor)
+        row = ctx.storage.answer_feedback(ticket.upper(), answer.strip(), actor)
     except KeyError:
         return Reply(f"Không có phản ánh {ticket[:30]}.")
     delivered = "sẽ được gửi tới người dân" if row["user_id"] else \
@@ -129,12 +171,12 @@ def answer_reply(conv: Conversation, ticket: str, answer: str, actor: str) -> Re
     return Reply(f"Đã trả lời {row['ticket']}; câu trả lời {delivered}.")
 
 
-def set_status(conv: Conversation, ticket: str, word: str, actor: str) -> Reply:
+def set_status(ctx: Context, ticket: str, word: str, actor: str) -> Reply:
     status = STATUS_WORDS.get(word.lower())
     if status is None:
         return Reply("Trạng thái là một trong: moi, dangxuly, datraloi, dong.")
     try:
-        row = conv.storage.set_status(ticket.upper(), status, actor)
+        row = ctx.storage.set_status(ticket.upper(), status, actor)
     except KeyError:
         return Reply(f"Không có phản ánh {ticket[:30]}.")
     return Reply(f"{row['ticket']}: {STATUSES[status]}.")
@@ -152,7 +194,7 @@ def _period(arg: str) -> tuple[str | None, str | None, str]:
     return reports.period(quarter=f"{today.year}Q{(today.month - 1) // 3 + 1}")
 
 
-def _period_summary(conv: Conversation, arg: str, command: str):
+def _period_summary(ctx: Context, arg: str, command: str):
     """The feedback of the period named in ``arg`` and its summary, or a Reply saying
     how to name a period."""
     try:
@@ -160,24 +202,25 @@ def _period_summary(conv: Conversation, arg: str, command: str):
     except ValueError:
         return Reply(f"Kỳ chưa đúng. Ví dụ: /{command} 2026Q3, /{command} 2026H1, "
                      f"/{command} 2026.")
-    rows = conv.storage.list_feedback(since=since, until=until)
-    return rows, reports.summarize(rows, conv.knowledge.deadline_days, label)
+    rows = ctx.storage.list_feedback(since=since, until=until)
+    return rows, reports.summarize(rows, ctx.knowledge.deadline_days, label)
 
 
-def export(conv: Conversation, arg: str) -> Reply:
-    found = _period_summary(conv, arg, "xuat")
+def export(ctx: Context, arg: str) -> Reply:
+    found = _period_summary(ctx, arg, "xuat")
     if isinstance(found, Reply):
         return found
     rows, summary = found
     stamp = dt.datetime.now(reports.VN_TIME).strftime("%Y%m%d-%H%M%S")
-    path = conv.config.export_dir / f"phan-anh-{stamp}.xlsx"
+    path = ctx.config.export_dir / f"phan-anh-{stamp}.xlsx"
     reports.write_xlsx(rows, path, summary=summary)
     return Reply(f"Tệp Excel phản ánh — {summary['label']}: {len(rows)} phản ánh.",
                  document=str(path))
 
 
-def report(conv: Conversation, arg: str) -> Reply:
-    found = _period_summary(conv, arg, "baocao")
+def report(ctx: Context, arg: str) -> Reply:
+    found = _period_summary(ctx, arg, "baocao")
     if isinstance(found, Reply):
         return found
-    return Reply(reports.format_summary(found[1]), [Option("📥 Xuất Excel", "s:x")])
+    return Reply(reports.format_summary(found[1]),
+                 [Option("📥 Xuất Excel", data(STAFF, STAFF_EXPORT))])

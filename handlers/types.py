@@ -28,7 +28,7 @@ class Reply:
         """The reply for a channel without buttons: choices numbered, links spelled out.
 
         Only options with ``data`` are numbered, in order, so that a bare number typed
-        back picks the same option (see ``Conversation._picked``).
+        back picks the same option (see ``handlers.conversation.picked``).
         """
         lines = [self.text]
         choices = [o for o in self.options if o.data]

@@ -20,13 +20,14 @@ import math
 from dataclasses import dataclass, field
 
 from bot.knowledge import Answer, Entry, Knowledge
-from bot.matcher.analysis import Features
+from bot.matcher.analysis import Analyzer, Features, features
 
 PROMOTE_AT = 0.6  # item score from which a "suggest" is answered by that item
 ITEM_AT = 0.30  # score from which an answer item leads the reply
 ITEM_EVIDENCE = 2.5  # matched weight (idf x local factor) below which no item is used
 SHARED = 0.15  # local factor of a feature of the entry's own name
-ITEM_SIDE = 0.6  # weight of the phrasing's coverage against the question's in a score
+ASPECT_OFF = 0.6  # factor on a phrasing that asks another part (fee, time…) than the question
+ITEM_SIDE = 0.5  # weight of the phrasing's coverage against the question's in a score
 
 
 @dataclass
@@ -40,31 +41,37 @@ class _Local:
     """The answer items that can serve one entry, with the local weight of features."""
 
     items: list[Answer]
-    phrasings: list[list[set[str]]]  # per item, per phrasing: its features
+    # per item, per phrasing: its features, its aspect, and its own content (the
+    # full-strength features that are not the entry's name)
+    phrasings: list[list[tuple[set[str], str | None, set[str]]]]
     local: dict[str, float] = field(default_factory=dict)  # feature -> local factor
 
 
 class AnswerIndex:
     """Answer items analysed once; ``best`` scores a question against one entry's."""
 
-    def __init__(self, knowledge: Knowledge, analyse, idf: dict[str, float], max_idf: float):
-        """``analyse(text)`` gives an indexed text's features (the matcher's own)."""
+    def __init__(self, knowledge: Knowledge, analyzer: Analyzer, idf: dict[str, float],
+                 max_idf: float):
         self.idf, self.max_idf = idf, max_idf
-        self._features: dict[str, list[dict[str, float]]] = {}
+        self._phrasings: dict[str, list[tuple[Features, str | None]]] = {}
         for key, answer in knowledge.answers.items():
-            self._features[key] = [set(analyse(q)) for q in answer.questions]
+            self._phrasings[key] = [(features(terms), aspect) for terms, aspect in
+                                    map(analyzer.analyze, answer.questions)]
         self._locals: dict[str, _Local] = {}
         for entry in knowledge.entries.values():
             items = knowledge.answers_for(entry.id)
             if items:
-                self._locals[entry.id] = self._local(entry, items, analyse)
+                self._locals[entry.id] = self._local(entry, items, analyzer)
 
-    def _local(self, entry: Entry, items: list[Answer], analyse) -> _Local:
-        phrasings = [self._features[a.key] for a in items]
+    def _local(self, entry: Entry, items: list[Answer], analyzer: Analyzer) -> _Local:
+        def analyse(text: str) -> Features:
+            return features(analyzer.analyze(text)[0])
+
+        phrasings = [self._phrasings[a.key] for a in items]
         count = len(items)
         df: dict[str, int] = {}
         for item in phrasings:
-            for f in {f for feats in item for f in feats}:
+            for f in {f for feats, _ in item for f in feats}:
                 df[f] = df.get(f, 0) + 1
         norm = math.log(1 + count)
         local = {f: math.log(1 + count / n) / norm for f, n in df.items()} if count > 1 \
@@ -76,17 +83,26 @@ class AnswerIndex:
             for f in analyse(text):
                 if f not in df:
                     local[f] = min(local.get(f, 1.0), SHARED)
-        return _Local(items, phrasings, local)
+        return _Local(items, [[(set(feats), aspect, _content(feats, local))
+                               for feats, aspect in item] for item in phrasings], local)
 
-    def best(self, entry_id: str, feats: Features) -> ItemHit | None:
+    def best(self, entry_id: str, feats: Features, aspect: str | None = None
+             ) -> ItemHit | None:
         """The answer item of this entry that the question asks, if one fits well."""
-        found = self.ranked(entry_id, feats)
+        found = self.ranked(entry_id, feats, aspect)
         if found and found[0].score >= ITEM_AT:
             return found[0]
         return None
 
-    def ranked(self, entry_id: str, feats: Features) -> list[ItemHit]:
-        """Every candidate item of the entry that shares enough with the question."""
+    def ranked(self, entry_id: str, feats: Features, aspect: str | None = None
+               ) -> list[ItemHit]:
+        """Every candidate item of the entry that shares enough with the question.
+
+        A phrasing must share some of the question's own content (full-strength words
+        that are not the entry's name). A question with none ("khai sinh cần giấy tờ
+        gì": the name and an aspect cue) asks for that part of the card: only a
+        phrasing that is itself a bare question of that aspect may answer it, not one
+        that merely shares its cue words ("khai sinh có cần giấy ủy quyền không")."""
         local = self._locals.get(entry_id)
         if local is None or not feats:
             return []
@@ -96,17 +112,29 @@ class AnswerIndex:
         factor = local.local
         weight = {f: idf.get(f, unknown) * factor.get(f, 1.0) for f in feats}
         total = sum(weight.values()) or 1.0
+        content = _content(feats, factor)
         hits = []
         for answer, phrasings in zip(local.items, local.phrasings):
             best = 0.0
-            for phrasing in phrasings:
+            for phrasing, asked, own_content in phrasings:
+                if content.isdisjoint(phrasing) if content else (asked != aspect or own_content):
+                    continue
                 shared = [f for f in phrasing if f in weight]
                 got = sum(weight[f] for f in shared)
                 if got < ITEM_EVIDENCE:
                     continue
                 own = sum(idf.get(f, unknown) * factor.get(f, 1.0) for f in phrasing) or 1.0
-                best = max(best, (got / own) ** ITEM_SIDE * (got / total) ** (1 - ITEM_SIDE))
+                score = (got / own) ** ITEM_SIDE * (got / total) ** (1 - ITEM_SIDE)
+                if aspect and asked and asked != aspect:  # asks another part than this
+                    score *= ASPECT_OFF
+                best = max(best, score)
             if best:
                 hits.append(ItemHit(answer, round(best, 4)))
         hits.sort(key=lambda h: -h.score)
         return hits
+
+
+def _content(feats: Features, local: dict[str, float]) -> set[str]:
+    """A text's own content: its full-strength features (no aspect cue, generic or
+    story word) that are not the entry's name."""
+    return {f for f, (k, _, _) in feats.items() if k >= 1.0 and local.get(f, 1.0) > SHARED}

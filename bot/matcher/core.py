@@ -64,9 +64,7 @@ class Matcher:
             if phrase and not self._known_phrase(phrase):
                 phrases.setdefault(phrase[0].plain, []).append(phrase)
         self.off_topic = OffTopic(phrases, self.vocabulary | self.analyzer.stop_plain)
-        self.answers = AnswerIndex(
-            knowledge, lambda text: features(self.analyzer.analyze(text)[0]), self.idf,
-            self.max_idf)
+        self.answers = AnswerIndex(knowledge, self.analyzer, self.idf, self.max_idf)
 
     def _analyse(self, texts: list[str]) -> list[tuple[Features, bool]]:
         """Features of each entry text, and whether it is made only of stop words. A
@@ -193,7 +191,8 @@ class Matcher:
         hits.sort(key=lambda h: (-h.score, h.entry.id))
         hits = [h for h in hits[:MAX_HITS] if h.score > 0]
         status = decide(hits)
-        item = self.answers.best(hits[0].entry.id, feats) if status != "unknown" else None
+        item = self.answers.best(hits[0].entry.id, feats, aspect) \
+            if status != "unknown" else None
         if item is not None and status == "suggest" and item.score >= PROMOTE_AT:
             # unsure between entries, but the best one has an item that is this very
             # question: that answer, rather than a choice of three. Below, the item
@@ -206,4 +205,5 @@ class Matcher:
     def answer_for(self, entry: Entry, question: str) -> ItemHit | None:
         """The answer item of ``entry`` that a question asks, if any: for a follow-up
         read against the entry the citizen is already talking about."""
-        return self.answers.best(entry.id, features(self.terms(question)))
+        terms, aspect = self._read(question)
+        return self.answers.best(entry.id, features(terms), aspect)

@@ -1,0 +1,29 @@
+"""What the bot remembers about one user between messages (kept in SQLite as JSON).
+
+Several handlers write into the same dict, so every key is declared here once. The
+names are stored: renaming one would lose what users had under way at an upgrade.
+"""
+
+from __future__ import annotations
+
+from typing import TypedDict
+
+
+class FeedbackState(TypedDict, total=False):
+    """A feedback being written (see handlers/feedback.py)."""
+
+    step: str  # category, text, procedure, consent, phone, confirm
+    category: str  # a key of bot.storage.CATEGORIES
+    text: str
+    procedure: str | None  # the entry id it concerns, None for none
+    phone: str  # only with the citizen's explicit consent
+
+
+class UserState(TypedDict, total=False):
+    options: list[str]  # Option.data of the last reply's choices, for a typed number
+    labels: list[str]  # their labels, folded, for a choice typed in words
+    flow: str  # "feedback" while a feedback is under way
+    fb: FeedbackState
+    staff_answer: str  # the ticket whose answer a staff member is typing
+    awaiting: str  # "commune" after the bot asked for the citizen's xã/phường
+    office: str  # the id of the citizen's own commune office
