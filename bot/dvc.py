@@ -118,7 +118,7 @@ def _code_of(record: Any, where: str, errors: list[str]) -> str | None:
     if not _CODE.match(code):
         errors.append(f"{where}: unexpected procedure code {record.get('code')!r}")
         return None
-    if not clean(record.get("name")):
+    if not plain_text(record.get("name")):
         errors.append(f"{where}: procedure {code} has no name")
         return None
     return code
@@ -152,8 +152,10 @@ def read_source(source: Path, errors: list[str]) -> tuple[dict, dict]:
 # --- text helpers ------------------------------------------------------------------
 
 
-def clean(value: Any) -> str:
-    """Plain text: no HTML tags or entities, no invisible marks, one space, NFC."""
+def plain_text(value: Any) -> str:
+    """Portal HTML as plain text: no tags or entities, no invisible marks, one space,
+    NFC; "" for anything but a string. (Not ``bot.text.clean``, which folds text for
+    matching.)"""
     if not isinstance(value, str):
         return ""
     text = html.unescape(_TAG.sub(" ", value))
@@ -181,11 +183,11 @@ def unique(texts: Iterable[str]) -> list[str]:
 
 
 def names(items: Any) -> list[str]:
-    """Cleaned ``name`` of each mapping in a list, or the cleaned strings of a list."""
+    """``plain_text`` of each mapping's ``name`` in a list, or of each string in it."""
     if not isinstance(items, list):
         return []
     raw = [item.get("name") if isinstance(item, dict) else item for item in items]
-    return unique(clean(name) for name in raw)
+    return unique(plain_text(name) for name in raw)
 
 
 def number(value: float) -> str:
@@ -212,7 +214,7 @@ def entry_id(code: str) -> str:
 
 
 def title_of(name: str) -> str:
-    title = re.sub(r"^thủ tục\s+", "", clean(name), flags=re.IGNORECASE).rstrip(" .")
+    title = re.sub(r"^thủ tục\s+", "", plain_text(name), flags=re.IGNORECASE).rstrip(" .")
     return title[:1].upper() + title[1:]
 
 
@@ -263,11 +265,11 @@ def documents_of(detail: dict[str, Any]) -> list[str]:
     """Hồ sơ: component names, without the "Lưu ý" groups, bullets and repeats."""
     texts = []
     for case in detail.get("executionCases") or []:
-        if not isinstance(case, dict) or re.match(r"\W*lưu ý", clean(case.get("name")), re.I):
+        if not isinstance(case, dict) or re.match(r"\W*lưu ý", plain_text(case.get("name")), re.I):
             continue
         for component in case.get("profileComponents") or []:
             if isinstance(component, dict) and not component.get("isProcessingResult"):
-                texts.append(shorten(_BULLET.sub("", clean(component.get("name")))))
+                texts.append(shorten(_BULLET.sub("", plain_text(component.get("name")))))
     return unique(texts)[:MAX_DOCUMENTS]
 
 
@@ -317,7 +319,7 @@ def processing_time_of(detail: dict[str, Any]) -> str | None:
         qty, unit = method.get("processingTime"), method.get("processingTimeUnit")
         text = _duration(qty, unit)
         if text is None and isinstance(qty, str):
-            words = clean(qty)  # some records put a sentence here, or "Theo mô tả"
+            words = plain_text(qty)  # some records put a sentence here, or "Theo mô tả"
             if re.search(r"[^\d.,\s]", words) and fold(words) != "theo mo ta":
                 text = shorten(words)
         if text is None and case_times:
@@ -329,7 +331,7 @@ def processing_time_of(detail: dict[str, Any]) -> str | None:
 
 def _fee_text(fee: dict[str, Any]) -> str | None:
     value = fee.get("value")
-    note = clean(fee.get("description"))
+    note = plain_text(fee.get("description"))
     note = re.sub(r"^(miễn phí\s+)?đồng\b\s*[-:]?\s*", r"\1", note, flags=re.IGNORECASE)
     if note.startswith("(") and note.endswith(")"):
         note = note[1:-1].strip()
@@ -350,7 +352,7 @@ def fee_of(detail: dict[str, Any]) -> str | None:
             for f in m.get("fees") or [] if isinstance(f, dict)]
     if not fees:
         return None
-    if all(f.get("value") == 0 and not clean(f.get("description")) for _, f in fees):
+    if all(f.get("value") == 0 and not plain_text(f.get("description")) for _, f in fees):
         return "Không mất phí"
     values: dict[str, list[str]] = {m: [] for m in METHODS}
     for method, fee in fees:
@@ -379,7 +381,7 @@ def legal_basis_of(detail: dict[str, Any]) -> list[str]:
     for item in detail.get("legalBasisesDetails") or []:
         if not isinstance(item, dict):
             continue
-        code, name = clean(item.get("code")), clean(item.get("name"))
+        code, name = plain_text(item.get("code")), plain_text(item.get("name"))
         if code and name and code.casefold() not in name.casefold():
             texts.append(shorten(f"{code}: {name}"))
         elif name or code:
@@ -391,13 +393,13 @@ def in_force(line: dict[str, Any], detail: dict[str, Any]) -> bool:
     """In force: a current state, and not a procedure "(thực hiện tại cấp huyện)"."""
     if (line.get("state") or detail.get("state")) not in CURRENT_STATES:
         return False
-    notes = _LEVEL_NOTE.findall(clean(line.get("name") or detail.get("name")))
+    notes = _LEVEL_NOTE.findall(plain_text(line.get("name") or detail.get("name")))
     return not any("huyện" in note.lower() for note in notes)
 
 
 def make_entry(code: str, line: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any] | None:
     """One knowledge entry from a catalog line and/or a detail record (either may be {})."""
-    record_id = clean(detail.get("id") or line.get("id"))
+    record_id = plain_text(detail.get("id") or line.get("id"))
     if not record_id:
         return None
     url = PORTAL_URL + record_id
@@ -421,7 +423,7 @@ def make_entry(code: str, line: dict[str, Any], detail: dict[str, Any]) -> dict[
             "result": "; ".join(names(detail.get("resultsDetails"))[:5]),
         })
     kind = line.get("type") or detail.get("type")
-    issuer = clean(line.get("departmentPromulgate") or detail.get("departmentPromulgateName"))
+    issuer = plain_text(line.get("departmentPromulgate") or detail.get("departmentPromulgateName"))
     if kind == "SPECIFIC" and issuer:
         entry["notes"] = f"Thủ tục riêng do {issuer} công bố; tỉnh, thành phố khác có thể khác."
     entry.update({"url": url, "sources": [url]})
@@ -495,7 +497,7 @@ def for_province(line: dict[str, Any], detail: dict[str, Any], province: str | N
     province, matched on the publishing body's name with or without diacritics."""
     if not province or (line.get("type") or detail.get("type")) != "SPECIFIC":
         return True
-    issuer = clean(line.get("departmentPromulgate") or detail.get("departmentPromulgateName"))
+    issuer = plain_text(line.get("departmentPromulgate") or detail.get("departmentPromulgateName"))
     wanted = re.sub(r"^(tinh|thanh pho|tp)\s+", "", fold(province))
     return bool(wanted) and wanted in fold(issuer)
 

@@ -155,3 +155,9 @@ def test_province_filter_keeps_national_and_own_procedures(tmp_path):
     text = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "out").glob("*.yaml"))
     assert "Huế" in text and "Gia Lai" not in text
     assert import_dvc(source, tmp_path / "all").written == 3
+
+
+def test_plain_text_strips_portal_html_but_keeps_case_and_marks():
+    assert dvc.plain_text("<p>Tờ&nbsp;khai\u200b  <b>mẫu</b></p>") == "Tờ khai mẫu"
+    assert dvc.plain_text("Giấy cho\u0301") == "Giấy chó"  # NFC, not folded
+    assert dvc.plain_text(None) == "" and dvc.plain_text(3) == ""
