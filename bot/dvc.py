@@ -35,6 +35,9 @@ MAX_DOCUMENTS = 15
 MAX_LEGAL_BASIS = 10
 MAX_AGENCIES = 5
 MAX_TEXT = 300  # characters of one document, fee or legal-basis item
+MAX_SUBJECTS = 6
+MAX_PLACES = 3
+MAX_PLACE = 200  # characters of the receiving place
 
 METHODS = {"DIRECT": "trực tiếp", "ONLINE": "trực tuyến", "POSTAL": "bưu chính"}
 TIME_UNITS = {"WORKING_DAY": "ngày làm việc", "DAY": "ngày", "HOUR": "giờ",
@@ -240,7 +243,7 @@ def level_of(detail: dict[str, Any], agencies: list[str]) -> str | None:
         if re.search(r"\bcap tinh\b|^so\b|\btinh\b|van phong dang ky dat dai", text):
             levels.add("cấp tỉnh")
         if re.search(r"^(bo|cuc|tong cuc|chinh phu|thu tuong|ngan hang nha nuoc)\b|"
-                     r"\bcap (bo|trung uong)\b", text):
+                     r"\bcap (bo|trung uong)\b|^co quan (dai dien|lanh su)\b", text):
             levels.add("trung ương")
     ordered = [level for level in ("cấp xã", "cấp tỉnh", "trung ương") if level in levels]
     return ", ".join(ordered) or None
@@ -362,14 +365,68 @@ def fee_of(detail: dict[str, Any]) -> str | None:
     return _by_method(values, _all, sep=" | ")
 
 
+def lines_of(value: Any) -> list[str]:
+    """A portal text as its lines, each plain, without bullets or end punctuation."""
+    if not isinstance(value, str):
+        return []
+    raw = re.split(r"\n|<br\s*/?>|</p>|</li>", value, flags=re.IGNORECASE)
+    lines = (_BULLET.sub("", plain_text(line)).strip(" ;.\"'") for line in raw)
+    return unique(line for line in lines if line)
+
+
+# Lines of a receiving address that are not a place: ways of submitting (said apart),
+# scope notes, and anything with a number (street numbers, counters, phone numbers:
+# one province's details, never shown as national facts).
+_NOT_A_PLACE = re.compile(r"\d|https?:|www\.|trực tuyến|bưu chính|cổng dịch vụ công|"
+                          r"địa giới hành chính|^thủ tục hành chính|^trực tiếp$", re.IGNORECASE)
+_PLACE_LEAD = re.compile(r"^(?:nộp\s+)?(?:trực tiếp\s+)?tại\s+", re.IGNORECASE)
+_PLACE_TAIL = re.compile(r"[\s,:;]*(?:gồm|tại địa chỉ)?\s*:?$", re.IGNORECASE)
+
+
+def place_of(detail: dict[str, Any]) -> str | None:
+    """Where the dossier is received, as the record says (``dossierReceivingAddresses``),
+    kept to the names of places."""
+    places = []
+    for line in lines_of(detail.get("dossierReceivingAddresses")):
+        line = _PLACE_TAIL.sub("", _PLACE_LEAD.sub("", line))
+        if _NOT_A_PLACE.search(line) or _DISTRICT.search(line):
+            continue
+        if len(line) >= 5:
+            places.append(line[:1].upper() + line[1:])
+    return shorten("; ".join(unique(places)[:MAX_PLACES]), MAX_PLACE) if places else None
+
+
 def submit_of(detail: dict[str, Any]) -> str | None:
+    """Nơi nộp: the receiving place the record names, then the ways of submitting."""
     present = {m["submissionMethod"] for m in _methods(detail)}
     ways = [("qua " + text if code == "POSTAL" else text)
             for code, text in METHODS.items() if code in present]
-    return "Nộp " + one_of(ways) if ways else None
+    how = "Nộp " + one_of(ways) if ways else None
+    place = place_of(detail)
+    if place and how:
+        return f"{place}. {how}"
+    return place or how
+
+
+_NONE_STATED = ("khong", "khong co", "khong quy dinh", "khong co quy dinh", "khong yeu cau")
+
+
+def who_of(detail: dict[str, Any]) -> str | None:
+    """Ai được làm: the kinds of applicants, then the conditions, as the record says."""
+    subjects = names(detail.get("subjectTypesDetails"))[:MAX_SUBJECTS]
+    conditions = [line.rstrip(" .;") for line in lines_of(detail.get("requirementsAndConditions"))
+                  if fold(line).rstrip(" .") not in _NONE_STATED]
+    parts = []
+    if subjects:
+        parts.append("Đối tượng: " + ", ".join(subjects))
+    if conditions:
+        parts.append("Điều kiện: " + shorten("; ".join(conditions)))
+    return ". ".join(parts) or None
 
 
 def online_of(detail: dict[str, Any], url: str) -> dict[str, Any]:
+    if detail.get("isOfflineOnly"):
+        return {"available": False, "level": "không", "url": url}
     has_online = any(m["submissionMethod"] == "ONLINE" for m in _methods(detail))
     full = bool(detail.get("isFullProcess"))
     level = "toàn trình" if full else "một phần" if has_online else "không"
@@ -414,6 +471,7 @@ def make_entry(code: str, line: dict[str, Any], detail: dict[str, Any]) -> dict[
     }
     if detail:
         entry.update({
+            "who": who_of(detail),
             "documents": documents_of(detail),
             "processing_time": processing_time_of(detail),
             "fee": fee_of(detail),
