@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import functools
+import inspect
 import json
 import os
 import sys
@@ -11,7 +13,9 @@ from typing import Any
 
 from bot import knowledge as kb
 from bot.matcher import Match, Matcher
-from bot.storage import Storage, StorageError
+from bot.reports import BadPeriod
+from bot.storage import (CATEGORIES, STATUSES, Storage, StorageError, TicketNotFound,
+                         UnknownStatus)
 
 
 def _conversation(args: argparse.Namespace, db: str | None = None):
@@ -43,6 +47,11 @@ def match_json(conv, match: Match) -> dict[str, Any]:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    """answer one question, or a file of questions
+
+    Prints the reply and the scored matches; with --json the stable JSON shape
+    (question, status, aspect, answer, reply, hits); with --batch one JSON object a line.
+    """
     conv = _conversation(args, ":memory:")
     matcher: Matcher = conv.matcher
     if args.batch:
@@ -70,6 +79,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
+    """chat with the bot in this terminal
+
+    The same handlers the messengers use; the user id is MOTCUA_TERMINAL_USER.
+    """
     from bot.terminal import chat
 
     conv = _conversation(args, args.db)
@@ -78,6 +91,11 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """start the bot: every channel whose token is set (terminal chat when none)
+
+    Telegram when TELEGRAM_BOT_TOKEN is set, Zalo when ZALO_BOT_TOKEN is set, by long
+    polling unless a webhook URL is given; runs until SIGINT or SIGTERM.
+    """
     import asyncio
 
     from bot import logs
@@ -108,6 +126,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """check the knowledge base
+
+    Prints every problem as file:line: field: message; exits 1 on errors, 0 when only
+    warnings (such as example data) remain.
+    """
     knowledge = kb.load(args.dir or args.knowledge)
     for problem in knowledge.problems:
         print(problem)
@@ -121,6 +144,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_import_dvc(args: argparse.Namespace) -> int:
+    """import national portal procedure records
+
+    Writes every procedure in force and not curated by hand as an imported entry, one
+    file per field; a new import replaces the files an earlier one wrote.
+    """
     from bot.dvc import curated_codes_in, import_dvc
 
     knowledge = kb.load(args.knowledge)
@@ -145,63 +173,142 @@ def _feedback_rows(args: argparse.Namespace, storage: Storage):
     return rows, label
 
 
-def cmd_feedback(args: argparse.Namespace) -> int:
-    from bot import reports
-    from bot.storage import CATEGORIES, STATUSES
+def _storage(args: argparse.Namespace) -> Storage:
+    return Storage(args.db, strict=True)
 
-    storage = Storage(args.db, strict=True)
-    actor = f"cli:{args.by}" if getattr(args, "by", None) else "cli"
-    try:
-        if args.action == "list":
-            rows, label = _feedback_rows(args, storage)
-            for row in rows:
-                when = reports.local(row["at"]).strftime("%d/%m/%Y %H:%M")
-                print(f"{row['ticket']}  {when}  {row['channel']:<8} "
-                      f"{STATUSES[row['status']]:<14} {CATEGORIES.get(row['category'], '')}: "
-                      f"{row['text'][:60]}")
-            print(f"{len(rows)} feedback ({label})")
-        elif args.action == "show":
-            row = storage.get_feedback(args.ticket)
-            if row is None:
-                print(f"no feedback {args.ticket}", file=sys.stderr)
-                return 1
-            for key in ("ticket", "at", "channel", "category", "procedure_id", "status",
-                        "text", "phone", "answer", "first_answer_at", "answered_by"):
-                value = reports.readable(row, key)
-                print(f"{key:<16}{value if value not in (None, '') else '-'}")
-        elif args.action == "answer":
-            row = storage.answer_feedback(args.ticket, args.text, actor)
-            print(f"{row['ticket']}: answered" + ("" if row["user_id"] else
-                                                  " (the citizen removed their chat link)"))
-        elif args.action == "status":
-            row = storage.set_status(args.ticket, args.status_value, actor)
-            print(f"{row['ticket']}: {row['status']}")
-        elif args.action == "export":
-            rows, label = _feedback_rows(args, storage)
-            fmt = args.format or ("csv" if str(args.output).endswith(".csv") else "xlsx")
-            write = reports.write_csv if fmt == "csv" else reports.write_xlsx
-            path = write(rows, Path(args.output), with_contacts=args.with_contacts)
-            print(f"{len(rows)} feedback ({label}) -> {path}")
-        elif args.action == "report":
-            rows, label = _feedback_rows(args, storage)
-            knowledge = kb.load(args.knowledge)
-            summary = reports.summarize(rows, knowledge.deadline_days, label)
-            print(reports.format_summary(summary))
-            if args.xlsx:
-                reports.write_xlsx(rows, Path(args.xlsx), summary=summary)
-                print(f"-> {args.xlsx}")
-        elif args.action == "purge":
-            print(f"{storage.purge_personal(args.days)} feedback cleared of contact details")
-    except KeyError as exc:
-        print(f"no feedback {exc.args[0]}", file=sys.stderr)
-        return 1
-    except ValueError as exc:
-        print(f"motcua feedback: {exc}", file=sys.stderr)
-        return 2
+
+def _actor(args: argparse.Namespace) -> str:
+    return f"cli:{args.by}" if getattr(args, "by", None) else "cli"
+
+
+def _feedback_errors(action):
+    """The named errors of a feedback action as a message and an exit code: an unknown
+    ticket exits 1, a period or status that cannot be read exits 2."""
+    @functools.wraps(action)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return action(args)
+        except TicketNotFound as exc:
+            print(f"no feedback {exc.ticket}", file=sys.stderr)
+            return 1
+        except (BadPeriod, UnknownStatus) as exc:
+            print(f"motcua feedback: {exc}", file=sys.stderr)
+            return 2
+    return run
+
+
+@_feedback_errors
+def feedback_list(args: argparse.Namespace) -> int:
+    """feedback, oldest first
+
+    One line each: ticket, time (Vietnam time), channel, status, category and the start
+    of the text; then the count and the period.
+    """
+    from bot import reports
+
+    rows, label = _feedback_rows(args, _storage(args))
+    for row in rows:
+        when = reports.local(row["at"]).strftime("%d/%m/%Y %H:%M")
+        print(f"{row['ticket']}  {when}  {row['channel']:<8} "
+              f"{STATUSES.get(row['status'], row['status']):<14} "
+              f"{CATEGORIES.get(row['category'], '')}: {row['text'][:60]}")
+    print(f"{len(rows)} feedback ({label})")
     return 0
 
 
-def cmd_questions(args: argparse.Namespace) -> int:
+@_feedback_errors
+def feedback_show(args: argparse.Namespace) -> int:
+    """one feedback
+
+    Every field of the ticket, contact details included, times in Vietnam time.
+    """
+    from bot import reports
+
+    row = _storage(args).get_feedback(args.ticket)
+    if row is None:
+        raise TicketNotFound(args.ticket)
+    for key in ("ticket", "at", "channel", "category", "procedure_id", "status",
+                "text", "phone", "answer", "first_answer_at", "answered_by"):
+        value = reports.readable(row, key)
+        print(f"{key:<16}{value if value not in (None, '') else '-'}")
+    return 0
+
+
+@_feedback_errors
+def feedback_answer(args: argparse.Namespace) -> int:
+    """answer; the citizen receives it on their channel
+
+    Stores the answer, sets the status to answered and queues the message for the
+    citizen (unless they removed their chat link).
+    """
+    row = _storage(args).answer_feedback(args.ticket, args.text, _actor(args))
+    print(f"{row['ticket']}: answered" + ("" if row["user_id"] else
+                                          " (the citizen removed their chat link)"))
+    return 0
+
+
+@_feedback_errors
+def feedback_status(args: argparse.Namespace) -> int:
+    """change status
+
+    The citizen is told of the new status on their channel when it changed.
+    """
+    row = _storage(args).set_status(args.ticket, args.status_value, _actor(args))
+    print(f"{row['ticket']}: {row['status']}")
+    return 0
+
+
+@_feedback_errors
+def feedback_export(args: argparse.Namespace) -> int:
+    """write .xlsx or .csv
+
+    The feedback of the period and filters, in Vietnam time; the file is readable by
+    its owner only. CSV is UTF-8 with a BOM, so Excel reads the Vietnamese text.
+    """
+    from bot import reports
+
+    rows, label = _feedback_rows(args, _storage(args))
+    fmt = args.format or ("csv" if str(args.output).endswith(".csv") else "xlsx")
+    write = reports.write_csv if fmt == "csv" else reports.write_xlsx
+    path = write(rows, Path(args.output), with_contacts=args.with_contacts)
+    print(f"{len(rows)} feedback ({label}) -> {path}")
+    return 0
+
+
+@_feedback_errors
+def feedback_report(args: argparse.Namespace) -> int:
+    """counts for a quarter, half, year or dates
+
+    Counts by category, status and channel, the share answered, the median hours to
+    the first answer, and the items still open past feedback_deadline_days (working
+    days, office.yaml).
+    """
+    from bot import reports
+
+    storage = _storage(args)
+    rows, label = _feedback_rows(args, storage)
+    knowledge = kb.load(args.knowledge)
+    summary = reports.summarize(rows, knowledge.deadline_days, label)
+    print(reports.format_summary(summary))
+    if args.xlsx:
+        reports.write_xlsx(rows, Path(args.xlsx), summary=summary)
+        print(f"-> {args.xlsx}")
+    return 0
+
+
+@_feedback_errors
+def feedback_purge(args: argparse.Namespace) -> int:
+    """drop contact details of answered/closed feedback
+
+    Phone numbers and chat links of feedback answered or closed more than --days ago;
+    the anonymous text stays for statistics.
+    """
+    print(f"{_storage(args).purge_personal(args.days)} feedback cleared of contact details")
+    return 0
+
+
+def questions_unanswered(args: argparse.Namespace) -> int:
+    """questions the bot could not answer, most frequent first"""
     storage = Storage(args.db, strict=True)
     rows = storage.unanswered(args.limit)
     if not rows:
@@ -209,6 +316,21 @@ def cmd_questions(args: argparse.Namespace) -> int:
     for row in rows:
         print(f"{row['times']:>5}  {row['last'][:10]}  {row['question']}")
     return 0
+
+
+def command(sub, name: str, func) -> argparse.ArgumentParser:
+    """A subcommand whose help is the first line of ``func``'s docstring and whose
+    description (``--help``) is the whole docstring."""
+    doc = inspect.getdoc(func) or ""
+    parser = sub.add_parser(name, help=doc.split("\n", 1)[0], description=doc,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.set_defaults(func=func)
+    return parser
+
+
+FEEDBACK_ACTIONS = {"list": feedback_list, "show": feedback_show, "answer": feedback_answer,
+                    "status": feedback_status, "export": feedback_export,
+                    "report": feedback_report, "purge": feedback_purge}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -219,18 +341,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="SQLite file (default: MOTCUA_DB or data/motcua.db)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ask", help="answer one question, or a file of questions")
+    p = command(sub, "ask", cmd_ask)
     p.add_argument("question", nargs="*", help="the question")
     p.add_argument("--json", action="store_true", help="print the JSON result")
     p.add_argument("--batch", metavar="FILE",
                    help="one question per line ('-' for stdin); prints one JSON per line")
-    p.set_defaults(func=cmd_ask)
 
-    p = sub.add_parser("chat", help="chat with the bot in this terminal")
-    p.set_defaults(func=cmd_chat)
+    command(sub, "chat", cmd_chat)
 
-    p = sub.add_parser("run", help="start the bot: every channel whose token is set "
-                       "(terminal chat when none)")
+    p = command(sub, "run", cmd_run)
     p.add_argument("--webhook", metavar="URL",
                    help="Telegram webhook mode: the public HTTPS URL Telegram posts to")
     p.add_argument("--listen", metavar="HOST:PORT", default="127.0.0.1:8443",
@@ -240,63 +359,61 @@ def build_parser() -> argparse.ArgumentParser:
                    "(needs ZALO_WEBHOOK_SECRET)")
     p.add_argument("--zalo-listen", metavar="HOST:PORT", default="127.0.0.1:8444",
                    help="where the Zalo webhook server listens")
-    p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("validate", help="check the knowledge base")
+    p = command(sub, "validate", cmd_validate)
     p.add_argument("dir", nargs="?", help="knowledge folder to check")
-    p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("import-dvc", help="import national portal procedure records")
+    p = command(sub, "import-dvc", cmd_import_dvc)
     p.add_argument("path", help="a folder with catalog.jsonl and/or details/*.json, or one file")
     p.add_argument("--out", metavar="DIR",
                    help="where to write the entry files (default: <knowledge>/imported/)")
     p.add_argument("--province", help="keep only this province's own procedures besides the "
                    "national ones (default: office.yaml province, when filled in)")
-    p.set_defaults(func=cmd_import_dvc)
 
-    p = sub.add_parser("feedback", help="citizens' feedback: list, show, answer, "
-                       "status, export, report, purge")
+    p = sub.add_parser("feedback", help="citizens' feedback: " + ", ".join(FEEDBACK_ACTIONS),
+                       description="The office's side of citizens' feedback (phản ánh).")
     fsub = p.add_subparsers(dest="action", required=True)
 
     def filters(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--status", choices=["new", "in_progress", "answered", "closed"])
-        q.add_argument("--category")
-        q.add_argument("--channel")
-        q.add_argument("--quarter", metavar="2026Q3")
-        q.add_argument("--half", metavar="2026H1")
-        q.add_argument("--year", metavar="2026")
-        q.add_argument("--from", dest="start", metavar="YYYY-MM-DD")
-        q.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="inclusive")
+        q.add_argument("--status", choices=list(STATUSES), help="only this status")
+        q.add_argument("--category", choices=list(CATEGORIES), help="only this category")
+        q.add_argument("--channel", help="only this channel (telegram, zalo, terminal)")
+        q.add_argument("--quarter", metavar="2026Q3", help="a quarter")
+        q.add_argument("--half", metavar="2026H1", help="a half year")
+        q.add_argument("--year", metavar="2026", help="a year")
+        q.add_argument("--from", dest="start", metavar="YYYY-MM-DD", help="from this day")
+        q.add_argument("--to", dest="end", metavar="YYYY-MM-DD", help="to this day, inclusive")
 
-    filters(fsub.add_parser("list", help="feedback, oldest first"))
-    q = fsub.add_parser("show", help="one feedback")
-    q.add_argument("ticket")
-    q = fsub.add_parser("answer", help="answer; the citizen receives it on their channel")
-    q.add_argument("ticket")
-    q.add_argument("text")
+    filters(command(fsub, "list", feedback_list))
+    q = command(fsub, "show", feedback_show)
+    q.add_argument("ticket", help="the ticket, e.g. PA-2026-000123")
+    q = command(fsub, "answer", feedback_answer)
+    q.add_argument("ticket", help="the ticket, e.g. PA-2026-000123")
+    q.add_argument("text", help="the answer the citizen receives")
     q.add_argument("--by", help="staff name for the record")
-    q = fsub.add_parser("status", help="change status")
-    q.add_argument("ticket")
-    q.add_argument("status_value", choices=["new", "in_progress", "answered", "closed"])
+    q = command(fsub, "status", feedback_status)
+    q.add_argument("ticket", help="the ticket, e.g. PA-2026-000123")
+    q.add_argument("status_value", choices=list(STATUSES), help="the new status")
     q.add_argument("--by", help="staff name for the record")
-    q = fsub.add_parser("export", help="write .xlsx or .csv")
+    q = command(fsub, "export", feedback_export)
     filters(q)
     q.add_argument("-o", "--output", required=True, help="file.xlsx or file.csv")
-    q.add_argument("--format", choices=["xlsx", "csv"])
+    q.add_argument("--format", choices=["xlsx", "csv"],
+                   help="the file type (default: from the file name)")
     q.add_argument("--with-contacts", action="store_true",
                    help="include phone numbers citizens agreed to give")
-    q = fsub.add_parser("report", help="counts for a quarter, half, year or dates")
+    q = command(fsub, "report", feedback_report)
     filters(q)
     q.add_argument("--xlsx", metavar="FILE", help="also write the report with a chart sheet")
-    q = fsub.add_parser("purge", help="drop contact details of answered/closed feedback")
-    q.add_argument("--days", type=int, default=365)
-    p.set_defaults(func=cmd_feedback)
+    q = command(fsub, "purge", feedback_purge)
+    q.add_argument("--days", type=int, default=365,
+                   help="answered or closed more than this many days ago (default: 365)")
 
-    p = sub.add_parser("questions", help="questions log")
+    p = sub.add_parser("questions", help="questions log",
+                       description="What citizens asked, to grow the knowledge base.")
     qsub = p.add_subparsers(dest="which", required=True)
-    q = qsub.add_parser("unanswered", help="questions the bot could not answer, most frequent first")
-    q.add_argument("--limit", type=int, default=50)
-    q.set_defaults(func=cmd_questions)
+    q = command(qsub, "unanswered", questions_unanswered)
+    q.add_argument("--limit", type=int, default=50, help="at most this many (default: 50)")
     return parser
 
 

@@ -35,6 +35,9 @@ MAX_DOCUMENTS = 15
 MAX_LEGAL_BASIS = 10
 MAX_AGENCIES = 5
 MAX_TEXT = 300  # characters of one document, fee or legal-basis item
+MAX_SUBJECTS = 6
+MAX_PLACES = 3
+MAX_PLACE = 200  # characters of the receiving place
 
 METHODS = {"DIRECT": "trực tiếp", "ONLINE": "trực tuyến", "POSTAL": "bưu chính"}
 TIME_UNITS = {"WORKING_DAY": "ngày làm việc", "DAY": "ngày", "HOUR": "giờ",
@@ -118,7 +121,7 @@ def _code_of(record: Any, where: str, errors: list[str]) -> str | None:
     if not _CODE.match(code):
         errors.append(f"{where}: unexpected procedure code {record.get('code')!r}")
         return None
-    if not clean(record.get("name")):
+    if not plain_text(record.get("name")):
         errors.append(f"{where}: procedure {code} has no name")
         return None
     return code
@@ -152,8 +155,10 @@ def read_source(source: Path, errors: list[str]) -> tuple[dict, dict]:
 # --- text helpers ------------------------------------------------------------------
 
 
-def clean(value: Any) -> str:
-    """Plain text: no HTML tags or entities, no invisible marks, one space, NFC."""
+def plain_text(value: Any) -> str:
+    """Portal HTML as plain text: no tags or entities, no invisible marks, one space,
+    NFC; "" for anything but a string. (Not ``bot.text.clean``, which folds text for
+    matching.)"""
     if not isinstance(value, str):
         return ""
     text = html.unescape(_TAG.sub(" ", value))
@@ -181,11 +186,11 @@ def unique(texts: Iterable[str]) -> list[str]:
 
 
 def names(items: Any) -> list[str]:
-    """Cleaned ``name`` of each mapping in a list, or the cleaned strings of a list."""
+    """``plain_text`` of each mapping's ``name`` in a list, or of each string in it."""
     if not isinstance(items, list):
         return []
     raw = [item.get("name") if isinstance(item, dict) else item for item in items]
-    return unique(clean(name) for name in raw)
+    return unique(plain_text(name) for name in raw)
 
 
 def number(value: float) -> str:
@@ -212,7 +217,7 @@ def entry_id(code: str) -> str:
 
 
 def title_of(name: str) -> str:
-    title = re.sub(r"^thủ tục\s+", "", clean(name), flags=re.IGNORECASE).rstrip(" .")
+    title = re.sub(r"^thủ tục\s+", "", plain_text(name), flags=re.IGNORECASE).rstrip(" .")
     return title[:1].upper() + title[1:]
 
 
@@ -238,7 +243,7 @@ def level_of(detail: dict[str, Any], agencies: list[str]) -> str | None:
         if re.search(r"\bcap tinh\b|^so\b|\btinh\b|van phong dang ky dat dai", text):
             levels.add("cấp tỉnh")
         if re.search(r"^(bo|cuc|tong cuc|chinh phu|thu tuong|ngan hang nha nuoc)\b|"
-                     r"\bcap (bo|trung uong)\b", text):
+                     r"\bcap (bo|trung uong)\b|^co quan (dai dien|lanh su)\b", text):
             levels.add("trung ương")
     ordered = [level for level in ("cấp xã", "cấp tỉnh", "trung ương") if level in levels]
     return ", ".join(ordered) or None
@@ -263,11 +268,11 @@ def documents_of(detail: dict[str, Any]) -> list[str]:
     """Hồ sơ: component names, without the "Lưu ý" groups, bullets and repeats."""
     texts = []
     for case in detail.get("executionCases") or []:
-        if not isinstance(case, dict) or re.match(r"\W*lưu ý", clean(case.get("name")), re.I):
+        if not isinstance(case, dict) or re.match(r"\W*lưu ý", plain_text(case.get("name")), re.I):
             continue
         for component in case.get("profileComponents") or []:
             if isinstance(component, dict) and not component.get("isProcessingResult"):
-                texts.append(shorten(_BULLET.sub("", clean(component.get("name")))))
+                texts.append(shorten(_BULLET.sub("", plain_text(component.get("name")))))
     return unique(texts)[:MAX_DOCUMENTS]
 
 
@@ -317,7 +322,7 @@ def processing_time_of(detail: dict[str, Any]) -> str | None:
         qty, unit = method.get("processingTime"), method.get("processingTimeUnit")
         text = _duration(qty, unit)
         if text is None and isinstance(qty, str):
-            words = clean(qty)  # some records put a sentence here, or "Theo mô tả"
+            words = plain_text(qty)  # some records put a sentence here, or "Theo mô tả"
             if re.search(r"[^\d.,\s]", words) and fold(words) != "theo mo ta":
                 text = shorten(words)
         if text is None and case_times:
@@ -329,7 +334,7 @@ def processing_time_of(detail: dict[str, Any]) -> str | None:
 
 def _fee_text(fee: dict[str, Any]) -> str | None:
     value = fee.get("value")
-    note = clean(fee.get("description"))
+    note = plain_text(fee.get("description"))
     note = re.sub(r"^(miễn phí\s+)?đồng\b\s*[-:]?\s*", r"\1", note, flags=re.IGNORECASE)
     if note.startswith("(") and note.endswith(")"):
         note = note[1:-1].strip()
@@ -350,7 +355,7 @@ def fee_of(detail: dict[str, Any]) -> str | None:
             for f in m.get("fees") or [] if isinstance(f, dict)]
     if not fees:
         return None
-    if all(f.get("value") == 0 and not clean(f.get("description")) for _, f in fees):
+    if all(f.get("value") == 0 and not plain_text(f.get("description")) for _, f in fees):
         return "Không mất phí"
     values: dict[str, list[str]] = {m: [] for m in METHODS}
     for method, fee in fees:
@@ -360,14 +365,68 @@ def fee_of(detail: dict[str, Any]) -> str | None:
     return _by_method(values, _all, sep=" | ")
 
 
+def lines_of(value: Any) -> list[str]:
+    """A portal text as its lines, each plain, without bullets or end punctuation."""
+    if not isinstance(value, str):
+        return []
+    raw = re.split(r"\n|<br\s*/?>|</p>|</li>", value, flags=re.IGNORECASE)
+    lines = (_BULLET.sub("", plain_text(line)).strip(" ;.\"'") for line in raw)
+    return unique(line for line in lines if line)
+
+
+# Lines of a receiving address that are not a place: ways of submitting (said apart),
+# scope notes, and anything with a number (street numbers, counters, phone numbers:
+# one province's details, never shown as national facts).
+_NOT_A_PLACE = re.compile(r"\d|https?:|www\.|trực tuyến|bưu chính|cổng dịch vụ công|"
+                          r"địa giới hành chính|^thủ tục hành chính|^trực tiếp$", re.IGNORECASE)
+_PLACE_LEAD = re.compile(r"^(?:nộp\s+)?(?:trực tiếp\s+)?tại\s+", re.IGNORECASE)
+_PLACE_TAIL = re.compile(r"[\s,:;]*(?:gồm|tại địa chỉ)?\s*:?$", re.IGNORECASE)
+
+
+def place_of(detail: dict[str, Any]) -> str | None:
+    """Where the dossier is received, as the record says (``dossierReceivingAddresses``),
+    kept to the names of places."""
+    places = []
+    for line in lines_of(detail.get("dossierReceivingAddresses")):
+        line = _PLACE_TAIL.sub("", _PLACE_LEAD.sub("", line))
+        if _NOT_A_PLACE.search(line) or _DISTRICT.search(line):
+            continue
+        if len(line) >= 5:
+            places.append(line[:1].upper() + line[1:])
+    return shorten("; ".join(unique(places)[:MAX_PLACES]), MAX_PLACE) if places else None
+
+
 def submit_of(detail: dict[str, Any]) -> str | None:
+    """Nơi nộp: the receiving place the record names, then the ways of submitting."""
     present = {m["submissionMethod"] for m in _methods(detail)}
     ways = [("qua " + text if code == "POSTAL" else text)
             for code, text in METHODS.items() if code in present]
-    return "Nộp " + one_of(ways) if ways else None
+    how = "Nộp " + one_of(ways) if ways else None
+    place = place_of(detail)
+    if place and how:
+        return f"{place}. {how}"
+    return place or how
+
+
+_NONE_STATED = ("khong", "khong co", "khong quy dinh", "khong co quy dinh", "khong yeu cau")
+
+
+def who_of(detail: dict[str, Any]) -> str | None:
+    """Ai được làm: the kinds of applicants, then the conditions, as the record says."""
+    subjects = names(detail.get("subjectTypesDetails"))[:MAX_SUBJECTS]
+    conditions = [line.rstrip(" .;") for line in lines_of(detail.get("requirementsAndConditions"))
+                  if fold(line).rstrip(" .") not in _NONE_STATED]
+    parts = []
+    if subjects:
+        parts.append("Đối tượng: " + ", ".join(subjects))
+    if conditions:
+        parts.append("Điều kiện: " + shorten("; ".join(conditions)))
+    return ". ".join(parts) or None
 
 
 def online_of(detail: dict[str, Any], url: str) -> dict[str, Any]:
+    if detail.get("isOfflineOnly"):
+        return {"available": False, "level": "không", "url": url}
     has_online = any(m["submissionMethod"] == "ONLINE" for m in _methods(detail))
     full = bool(detail.get("isFullProcess"))
     level = "toàn trình" if full else "một phần" if has_online else "không"
@@ -379,7 +438,7 @@ def legal_basis_of(detail: dict[str, Any]) -> list[str]:
     for item in detail.get("legalBasisesDetails") or []:
         if not isinstance(item, dict):
             continue
-        code, name = clean(item.get("code")), clean(item.get("name"))
+        code, name = plain_text(item.get("code")), plain_text(item.get("name"))
         if code and name and code.casefold() not in name.casefold():
             texts.append(shorten(f"{code}: {name}"))
         elif name or code:
@@ -391,13 +450,13 @@ def in_force(line: dict[str, Any], detail: dict[str, Any]) -> bool:
     """In force: a current state, and not a procedure "(thực hiện tại cấp huyện)"."""
     if (line.get("state") or detail.get("state")) not in CURRENT_STATES:
         return False
-    notes = _LEVEL_NOTE.findall(clean(line.get("name") or detail.get("name")))
+    notes = _LEVEL_NOTE.findall(plain_text(line.get("name") or detail.get("name")))
     return not any("huyện" in note.lower() for note in notes)
 
 
 def make_entry(code: str, line: dict[str, Any], detail: dict[str, Any]) -> dict[str, Any] | None:
     """One knowledge entry from a catalog line and/or a detail record (either may be {})."""
-    record_id = clean(detail.get("id") or line.get("id"))
+    record_id = plain_text(detail.get("id") or line.get("id"))
     if not record_id:
         return None
     url = PORTAL_URL + record_id
@@ -412,6 +471,7 @@ def make_entry(code: str, line: dict[str, Any], detail: dict[str, Any]) -> dict[
     }
     if detail:
         entry.update({
+            "who": who_of(detail),
             "documents": documents_of(detail),
             "processing_time": processing_time_of(detail),
             "fee": fee_of(detail),
@@ -421,7 +481,7 @@ def make_entry(code: str, line: dict[str, Any], detail: dict[str, Any]) -> dict[
             "result": "; ".join(names(detail.get("resultsDetails"))[:5]),
         })
     kind = line.get("type") or detail.get("type")
-    issuer = clean(line.get("departmentPromulgate") or detail.get("departmentPromulgateName"))
+    issuer = plain_text(line.get("departmentPromulgate") or detail.get("departmentPromulgateName"))
     if kind == "SPECIFIC" and issuer:
         entry["notes"] = f"Thủ tục riêng do {issuer} công bố; tỉnh, thành phố khác có thể khác."
     entry.update({"url": url, "sources": [url]})
@@ -495,7 +555,7 @@ def for_province(line: dict[str, Any], detail: dict[str, Any], province: str | N
     province, matched on the publishing body's name with or without diacritics."""
     if not province or (line.get("type") or detail.get("type")) != "SPECIFIC":
         return True
-    issuer = clean(line.get("departmentPromulgate") or detail.get("departmentPromulgateName"))
+    issuer = plain_text(line.get("departmentPromulgate") or detail.get("departmentPromulgateName"))
     wanted = re.sub(r"^(tinh|thanh pho|tp)\s+", "", fold(province))
     return bool(wanted) and wanted in fold(issuer)
 

@@ -36,22 +36,37 @@ CONTACT = ("phone", "Số điện thoại", 14)
 # --- periods ---------------------------------------------------------------------
 
 
+class BadPeriod(ValueError):
+    """A quarter, half, year or date that cannot be read."""
+
+
 def period(quarter: str | None = None, half: str | None = None, year: str | None = None,
            start: str | None = None, end: str | None = None
            ) -> tuple[str | None, str | None, str]:
-    """(since, until) as UTC ISO strings and a label; ``end`` is inclusive."""
+    """(since, until) as UTC ISO strings and a label; ``end`` is inclusive. Raises
+    ``BadPeriod`` for a period it cannot read."""
+    try:
+        return _period(quarter, half, year, start, end)
+    except BadPeriod:
+        raise
+    except ValueError as exc:  # int("20x6"), date.fromisoformat("2026-13-01")
+        raise BadPeriod(str(exc)) from exc
+
+
+def _period(quarter: str | None, half: str | None, year: str | None, start: str | None,
+            end: str | None) -> tuple[str | None, str | None, str]:
     first = last = None
     if quarter:
         m = re.fullmatch(r"(\d{4})[-\s]?Q([1-4])", quarter.strip().upper())
         if not m:
-            raise ValueError("quarter must look like 2026Q3")
+            raise BadPeriod("quarter must look like 2026Q3")
         y, q = int(m[1]), int(m[2])
         first, last = dt.date(y, 3 * q - 2, 1), _next_month(dt.date(y, 3 * q, 1))
         label = f"Quý {q}/{y}"
     elif half:
         m = re.fullmatch(r"(\d{4})[-\s]?H([12])", half.strip().upper())
         if not m:
-            raise ValueError("half must look like 2026H1")
+            raise BadPeriod("half must look like 2026H1")
         y, h = int(m[1]), int(m[2])
         first, last = dt.date(y, 6 * h - 5, 1), _next_month(dt.date(y, 6 * h, 1))
         label = f"6 tháng {'đầu' if h == 1 else 'cuối'} năm {y}"

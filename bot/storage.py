@@ -71,6 +71,22 @@ class StorageError(Exception):
     """A write could not be committed; nothing may be confirmed to the citizen."""
 
 
+class TicketNotFound(KeyError):
+    """No feedback has this ticket. A ``KeyError``, so callers that caught the bare
+    ``KeyError`` of earlier versions still do."""
+
+    def __init__(self, ticket: str):
+        super().__init__(ticket)
+        self.ticket = ticket
+
+    def __str__(self) -> str:
+        return f"no feedback {self.ticket}"
+
+
+class UnknownStatus(ValueError):
+    """A status that is not one of ``STATUSES``."""
+
+
 def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -299,12 +315,13 @@ class Storage:
         return list(self.db.query(sql, params))
 
     def answer_feedback(self, ticket: str, answer: str, actor: str) -> dict[str, Any]:
-        """Store a staff answer and queue it for the citizen on the channel they used."""
+        """Store a staff answer and queue it for the citizen on the channel they used;
+        raises ``TicketNotFound``."""
         at = now()
         with self._transaction():
             row = self.get_feedback(ticket)
             if row is None:
-                raise KeyError(ticket)
+                raise TicketNotFound(ticket)
             self.db.execute(
                 "update feedback set answer = ?, status = 'answered', answered_at = ?, "
                 "answered_by = ?, first_answer_at = coalesce(first_answer_at, ?), "
@@ -317,12 +334,14 @@ class Storage:
         return self.get_feedback(ticket)
 
     def set_status(self, ticket: str, status: str, actor: str) -> dict[str, Any]:
+        """Change a feedback's status and tell the citizen when it changed; raises
+        ``UnknownStatus`` or ``TicketNotFound``."""
         if status not in STATUSES:
-            raise ValueError(status)
+            raise UnknownStatus(status)
         with self._transaction():
             row = self.get_feedback(ticket)
             if row is None:
-                raise KeyError(ticket)
+                raise TicketNotFound(ticket)
             self.db.execute("update feedback set status = ?, updated = ? where ticket = ?",
                             [status, now(), row["ticket"]])
             self._event(row["ticket"], actor, "status", status)

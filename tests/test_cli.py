@@ -93,3 +93,61 @@ def test_import_dvc_then_ask(tmp_path):
     # the curated khai-sinh still answers; the imported copy of its code was skipped
     ask = run_motcua("--knowledge", str(knowledge), "ask", "--json", "dang ky khai sinh")
     assert json.loads(ask.stdout)["hits"][0]["id"] == "khai-sinh"
+
+
+def test_feedback_errors_are_named_with_todays_messages_and_exit_codes(tmp_path, capsys):
+    from bot.cli import main
+
+    db = str(tmp_path / "fb.db")
+    for action in (["show", "PA-2026-000009"], ["answer", "PA-2026-000009", "Trả lời"],
+                   ["status", "PA-2026-000009", "closed"]):
+        assert main(["--db", db, "feedback", *action]) == 1
+        assert capsys.readouterr().err == "no feedback PA-2026-000009\n"
+    assert main(["--db", db, "feedback", "report", "--quarter", "2026Q5"]) == 2
+    assert capsys.readouterr().err == "motcua feedback: quarter must look like 2026Q3\n"
+    assert main(["--db", db, "feedback", "list", "--from", "2026-13-01"]) == 2
+    assert capsys.readouterr().err.startswith("motcua feedback: ")
+
+
+def test_storage_and_report_errors_keep_their_old_base_classes(tmp_path):
+    import pytest
+
+    from bot import reports
+    from bot.storage import Storage, TicketNotFound, UnknownStatus
+
+    storage = Storage(tmp_path / "s.db")
+    with pytest.raises(TicketNotFound) as caught:
+        storage.answer_feedback("PA-2026-000001", "x", "cli")
+    assert isinstance(caught.value, KeyError) and caught.value.ticket == "PA-2026-000001"
+    with pytest.raises(KeyError):
+        storage.set_status("PA-2026-000001", "closed", "cli")
+    with pytest.raises(ValueError):  # handlers/staff.py catches ValueError
+        storage.set_status("PA-2026-000001", "done", "cli")
+    assert issubclass(UnknownStatus, ValueError)
+    with pytest.raises(reports.BadPeriod):
+        reports.period(year="20x6")
+
+
+def test_feedback_actions_are_functions_with_their_docstring_as_help():
+    import argparse
+    import inspect
+
+    from bot import cli
+    from bot.storage import CATEGORIES, STATUSES
+
+    parser = cli.build_parser()
+    feedback = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+                    ).choices["feedback"]
+    actions = next(a for a in feedback._actions if isinstance(a, argparse._SubParsersAction))
+    assert list(actions.choices) == list(cli.FEEDBACK_ACTIONS)
+    helps = {a.dest: a.help for a in actions._choices_actions}
+    for name, func in cli.FEEDBACK_ACTIONS.items():
+        doc = inspect.getdoc(func)
+        assert helps[name] == doc.splitlines()[0]
+        assert actions.choices[name].description == doc
+        assert actions.choices[name].get_default("func") is func
+    options = {a.dest: a for a in actions.choices["list"]._actions}
+    assert options["status"].choices == list(STATUSES)
+    assert options["category"].choices == list(CATEGORIES)
+    status = {a.dest: a for a in actions.choices["status"]._actions}["status_value"]
+    assert status.choices == list(STATUSES)

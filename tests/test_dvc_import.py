@@ -155,3 +155,117 @@ def test_province_filter_keeps_national_and_own_procedures(tmp_path):
     text = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "out").glob("*.yaml"))
     assert "Huế" in text and "Gia Lai" not in text
     assert import_dvc(source, tmp_path / "all").written == 3
+
+
+def test_plain_text_strips_portal_html_but_keeps_case_and_marks():
+    assert dvc.plain_text("<p>Tờ&nbsp;khai\u200b  <b>mẫu</b></p>") == "Tờ khai mẫu"
+    assert dvc.plain_text("Giấy cho\u0301") == "Giấy chó"  # NFC, not folded
+    assert dvc.plain_text(None) == "" and dvc.plain_text(3) == ""
+
+
+def _record(**fields):
+    """A detail record in the portal's shape, written by the test itself."""
+    data = {
+        "id": "0190bbbb-0001-7000-8000-000000000001", "code": "9.100001",
+        "name": "Thủ tục cấp giấy phép mẫu", "state": "ACTIVE", "type": "STANDARD",
+        "categoriesDetails": [{"id": "c1", "name": "Đất đai"}],
+        "isWard": False, "isProvince": True, "isMinistry": False,
+        "isFullProcess": False, "isOfflineOnly": False,
+        "unitGroupsExecuting": [{"id": "u1", "name": "Sở Nông nghiệp và Môi trường"}],
+        "subjectTypesDetails": [{"id": "s1", "name": "Công dân Việt Nam", "code": "ĐT1"},
+                                {"id": "s2", "name": "Doanh nghiệp", "code": "ĐT2"}],
+        "requirementsAndConditions": "- Đất không có tranh chấp;\n- Trong thời hạn sử dụng đất.",
+        "dossierReceivingAddresses": (
+            "- Trung tâm Phục vụ hành chính công tỉnh Mẫu, gồm:\n"
+            "+ Quầy số 14 - Số ĐT: 0273.3993896, số 377 đường Hùng Vương;\n"
+            "- Trung tâm Phục vụ hành chính công cấp xã;\n"
+            "- Thủ tục hành chính thực hiện không phụ thuộc vào địa giới hành chính;\n"
+            "- Nộp trực tuyến tại https://dichvucong.gov.vn"),
+        "executionCases": [{"name": "", "profileComponents": [
+            {"name": "<p>Đơn đề nghị theo Mẫu số 01</p>", "isProcessingResult": False},
+            {"name": "Giấy chứng nhận đã cấp", "isProcessingResult": False}]}],
+        "executionMethods": [
+            {"submissionMethod": "DIRECT", "processingTime": 10,
+             "processingTimeUnit": "WORKING_DAY", "fees": [
+                 {"value": 50000, "currencyId": "019b3fb2-b5b8-70ac-85e2-9409ec1eaffa",
+                  "description": "Lệ phí cấp giấy phép"}]},
+            {"submissionMethod": "ONLINE", "processingTime": 10,
+             "processingTimeUnit": "WORKING_DAY", "fees": [
+                 {"value": 50000, "currencyId": "019b3fb2-b5b8-70ac-85e2-9409ec1eaffa",
+                  "description": "Lệ phí cấp giấy phép"}]}],
+        "legalBasisesDetails": [{"code": "31/2024/QH15", "name": "Luật Đất đai"}],
+        "resultsDetails": [{"name": "Giấy phép mẫu"}],
+    }
+    data.update(fields)
+    return data
+
+
+def _import_records(tmp_path, *records):
+    import json
+
+    details = tmp_path / "dvc" / "details"
+    details.mkdir(parents=True)
+    for record in records:
+        (details / f"{record['code']}.json").write_text(
+            json.dumps({"code": "OK", "data": record}, ensure_ascii=False), encoding="utf-8")
+    report = dvc.import_dvc(tmp_path / "dvc", tmp_path / "out")
+    assert report.errors == []
+    import yaml
+
+    entries = [e for path in report.files
+               for e in yaml.safe_load(path.read_text(encoding="utf-8"))["entries"]]
+    return {e["code"]: e for e in entries}
+
+
+def test_detail_record_fills_every_part_of_the_card(tmp_path):
+    entry = _import_records(tmp_path, _record())["9.100001"]
+    assert entry["who"] == ("Đối tượng: Công dân Việt Nam, Doanh nghiệp. Điều kiện: Đất không "
+                            "có tranh chấp; Trong thời hạn sử dụng đất")
+    # the places the record names; counters, street numbers and phones are left out
+    assert entry["submit"] == ("Trung tâm Phục vụ hành chính công tỉnh Mẫu; Trung tâm Phục vụ "
+                               "hành chính công cấp xã. Nộp trực tiếp hoặc trực tuyến")
+    assert "0273" not in str(entry) and "377" not in entry["submit"]
+    assert entry["agency"] == "Sở Nông nghiệp và Môi trường" and entry["level"] == "cấp tỉnh"
+    assert entry["documents"] == ["Đơn đề nghị theo Mẫu số 01", "Giấy chứng nhận đã cấp"]
+    assert entry["processing_time"] == "10 ngày làm việc"
+    assert entry["fee"] == "50.000 đồng: Lệ phí cấp giấy phép"
+    assert entry["online"]["available"] is True and entry["online"]["level"] == "một phần"
+    assert entry["legal_basis"] == ["31/2024/QH15: Luật Đất đai"]
+    assert entry["result"] == "Giấy phép mẫu"
+    assert entry["field"] == "Đất đai"
+
+
+def test_what_a_record_leaves_out_stays_out(tmp_path):
+    bare = _record(code="9.100002", id="r2", requirementsAndConditions="Không quy định.",
+                   dossierReceivingAddresses="", subjectTypesDetails=[],
+                   isOfflineOnly=True, isFullProcess=True)
+    entry = _import_records(tmp_path, bare)["9.100002"]
+    assert "who" not in entry  # "Không quy định" is no condition, and no subjects given
+    assert entry["submit"] == "Nộp trực tiếp hoặc trực tuyến"  # no place named: none guessed
+    assert entry["online"]["available"] is False and entry["online"]["level"] == "không"
+
+
+def test_conditions_alone_and_missions_abroad(tmp_path):
+    mission = _record(code="9.100003", id="r3", subjectTypesDetails=[],
+                      isWard=False, isProvince=False, isMinistry=False,
+                      unitGroupsExecuting=[{"id": "u", "name": "Cơ quan đại diện Việt Nam "
+                                                               "ở nước ngoài"}],
+                      requirementsAndConditions="Người yêu cầu cư trú ở nước ngoài")
+    entry = _import_records(tmp_path, mission)["9.100003"]
+    assert entry["who"] == "Điều kiện: Người yêu cầu cư trú ở nước ngoài"
+    assert entry["level"] == "trung ương"
+
+
+def test_imported_details_are_valid_knowledge_and_show_on_the_card(tmp_path, root):
+    from handlers.cards import procedure_card
+
+    _import_records(tmp_path, _record())
+    shutil.copytree(tmp_path / "out", root / "imported")
+    knowledge = kb.load(root)
+    assert [str(p) for p in knowledge.errors] == []
+    entry = knowledge.entries["dvc-9-100001"]
+    card = procedure_card(knowledge, entry).text
+    assert "Đối tượng: Công dân Việt Nam, Doanh nghiệp" in card
+    assert "Nộp ở đâu: Trung tâm Phục vụ hành chính công tỉnh Mẫu" in card
+    legal = procedure_card(knowledge, entry, "legal").text
+    assert "Điều kiện: Đất không có tranh chấp" in legal and "Luật Đất đai" in legal
