@@ -188,17 +188,10 @@ class Entry:
 
     @property
     def texts(self) -> list[str]:
-        """Every text a question may be matched against: title, aliases, questions, and
-        the questions of the entry's own answer items."""
-        asked = [q for item in self.data.get("answers") or [] if isinstance(item, dict)
-                 and isinstance(item.get("questions"), list)
-                 for q in item["questions"] if isinstance(q, str)]
-        return [*self.names, *asked]
-
-    @property
-    def names(self) -> list[str]:
-        """The texts that name the entry itself: title, aliases, questions (``texts``
-        less its answer items' questions)."""
+        """Every text a question may be matched against: title, aliases, questions.
+        Answer items' questions are not among them: they pick an answer once the entry
+        is found (``bot.matcher.answers``); as texts of the entry they made messages
+        that share an item's everyday words ("nhận nuôi", "ở trọ") look confident."""
         return [self.title, *self.data.get("aliases", []), *self.data.get("questions", [])]
 
     def links(self) -> list[str]:

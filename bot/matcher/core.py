@@ -83,13 +83,10 @@ class Matcher:
     def _add(self, entry: Entry, analysed: list[tuple[Features, bool]]) -> None:
         doc = Doc(entry, prior=IMPORTED_PRIOR if entry.data.get("imported") else 1.0)
         where, exact_forms = doc.where, doc.exact
-        named = len(entry.names)  # the texts after these are answer items' questions
-        for n, (feats, filler) in enumerate(analysed):
+        for feats, filler in analysed:
             if not feats:
                 continue
             ti = len(doc.texts)
-            if n >= named:
-                doc.asked.add(ti)
             if filler:
                 doc.fillers.add(ti)
             doc.texts.append(feats)
