@@ -11,9 +11,9 @@ from bot.matcher.analysis import Analyzer, Features, OffTopic, Term, features
 from bot.matcher.answers import PROMOTE_AT, AnswerIndex, ItemHit
 from bot.matcher.candidates import Candidates
 from bot.matcher.parallel import map_halves
-from bot.matcher.scoring import (IMPORTED_PRIOR, LONG_AT, MAX_HITS, OFF_TOPIC, OFF_TOPIC_DAMP,
-                                 Doc, Hit, Match, decide, entry_score, matched_features,
-                                 query_weights)
+from bot.matcher.scoring import (HINT_AT, IMPORTED_PRIOR, LONG_AT, MAX_HITS, OFF_TOPIC,
+                                 OFF_TOPIC_DAMP, Doc, Hit, Match, decide, entry_score,
+                                 matched_features, query_weights)
 from bot.matcher.typos import TypoRepair
 from bot.text import Token
 
@@ -189,12 +189,14 @@ class Matcher:
         hits = [h for h in hits[:MAX_HITS] if h.score > 0]
         status = decide(hits)
         item = self.answers.best(hits[0].entry.id, feats, aspect) \
-            if status != "unknown" else None
-        if item is not None and status == "suggest" and item.score >= PROMOTE_AT:
-            # unsure between entries, but the best one has an item that is this very
-            # question: that answer, rather than a choice of three. Below, the item
-            # stays on the match: the reply offers it as a best guess among the choices.
-            status = "answer"
+            if hits and (status != "unknown" or hits[0].score >= HINT_AT) and not off else None
+        if item is not None and item.score >= PROMOTE_AT:
+            # unsure of the entry, but its item is this very question: one step more sure
+            # (an unknown becomes a suggestion, a suggestion an answer)
+            status = {"unknown": "suggest", "suggest": "answer"}.get(status, status)
+        elif status == "unknown":
+            item = None  # below, the item stays on the match: a suggestion offers it
+            # as a best guess among the choices
         if status == "answer" and hits[0].entry.kind != "procedure":
             aspect = None  # only procedures have parts to lead with
         return Match(question, status, aspect, hits, "off_topic" if off else "", item)
