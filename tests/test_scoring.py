@@ -28,8 +28,8 @@ def test_thresholds_are_ordered():
 
 @pytest.mark.parametrize("scores, status", [
     ((), "unknown"),
-    ((0.47,), "unknown"),
-    ((0.48,), "suggest"),
+    ((SUGGEST_AT - 0.01,), "unknown"),  # the boundary follows the calibrated threshold
+    ((SUGGEST_AT,), "suggest"),
     ((0.59,), "suggest"),
     ((0.60,), "answer"),
     ((0.70, 0.66), "suggest"),  # sure, but not clear of the second
