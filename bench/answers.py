@@ -42,7 +42,7 @@ _THOUSANDS = re.compile(r"(?<=\d)[.,](?=\d{3}\b)")
 
 def normal(text: str) -> str:
     """Folded text with thousands separators dropped and spaces squeezed."""
-    return " ".join(_THOUSANDS.sub("", fold(text)).split())
+    return " ".join(fold(_THOUSANDS.sub("", text)).split())
 
 
 def states(reply: str, facts: str) -> bool:

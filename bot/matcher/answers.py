@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 
 from bot.knowledge import Answer, Entry, Knowledge
-from bot.matcher.analysis import Analyzer, Features, features
+from bot.matcher.analysis import CONTEXT, WEAK, Analyzer, Features, features
 
 PROMOTE_AT = 0.6  # item score from which a "suggest" is answered by that item
 ITEM_AT = 0.30  # score from which an answer item leads the reply
@@ -109,8 +109,10 @@ class AnswerIndex:
         idf, unknown = self.idf, self.max_idf
         # Aspect cues weigh little when finding the entry ("bị phạt", "bao nhiêu"), but
         # among one entry's items they are what tells them apart: no cue factor here.
+        # The sentences around the question in a long message (CONTEXT) still count less.
         factor = local.local
-        weight = {f: idf.get(f, unknown) * factor.get(f, 1.0) for f in feats}
+        weight = {f: idf.get(f, unknown) * factor.get(f, 1.0) * (1.0 if k in (1.0, WEAK) else CONTEXT)
+                  for f, (k, _, _) in feats.items()}
         total = sum(weight.values()) or 1.0
         content = _content(feats, factor)
         hits = []
