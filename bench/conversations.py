@@ -100,13 +100,18 @@ def main() -> None:
                      if line.strip()]
     results = run(conversations)
     kinds = Counter()
+    previous = None
     for r in results:
         kind = "intent" if "intent" in r["expect"] else \
             "follow-up" if r["followup"] else "first or new topic"
         kinds[kind, r["ok"]] += 1
-    for kind in ("first or new topic", "follow-up", "intent"):
+        if kind == "follow-up" and previous is not None and previous["id"] == r["id"] \
+                and previous["ok"]:  # the topic was right before: context alone
+            kinds["follow-up, topic right before", r["ok"]] += 1
+        previous = r
+    for kind in ("first or new topic", "follow-up", "follow-up, topic right before", "intent"):
         good, total = kinds[kind, True], kinds[kind, True] + kinds[kind, False]
-        print(f"  {kind:<20} {good / max(total, 1):6.1%}  ({good}/{total})")
+        print(f"  {kind:<30} {good / max(total, 1):6.1%}  ({good}/{total})")
     for r in [r for r in results if not r["ok"]][:args.misses]:
         print(f"\n--- {r['id']}.{r['turn']} {r['text']}\n  expect {r['expect']}  got {r['topic']}"
               f"\n  " + r["reply"][:300].replace("\n", "\n  "))

@@ -33,6 +33,7 @@ CATEGORIES = {
     "thai-do": "Thái độ, hành vi cán bộ",
     "tre-hen": "Hồ sơ trễ hẹn",
     "gop-y": "Góp ý, sáng kiến",
+    "hoi-dap": "Câu hỏi cần cán bộ trả lời",  # a question the bot could not answer
     "khac": "Khác",
 }
 STATUSES = {"new": "Mới tiếp nhận", "in_progress": "Đang xử lý",

@@ -31,6 +31,9 @@ FB_PHONE = "p"  # fb:p:yes, fb:p:no
 FB_SEND = "send"
 FB_EDIT = "edit"
 FB_DELETE = "del"  # fb:del:yes, fb:del:no (the citizen's data, /xoadulieu)
+FB_ASK = "ask"  # fb:ask: forward the last unanswered question to staff
+FB_RESUME = "go"  # fb:go: back to the step of a feedback under way
+FB_CANCEL = "stop"  # fb:stop: leave a feedback under way
 
 # Staff actions.
 STAFF_VIEW = "v"  # s:v:<ticket>

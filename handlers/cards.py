@@ -241,12 +241,16 @@ def entry_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) ->
 
 
 def answer_card(knowledge: Knowledge, entry: Entry, answer: Answer,
-                guess: bool = False, aspect: str | None = None) -> Reply:
+                guess: bool = False, aspect: str | None = None,
+                follow_up: bool = False) -> Reply:
     """A specific question's answer: the answer first, then one line naming the entry it
     is about, then a few ways into that entry's card and the source one tap away. A
-    ``guess`` (the matcher was unsure of the entry) says so first."""
+    ``guess`` (the matcher was unsure of the entry) says so first; a ``follow_up`` (read
+    against the topic) names the entry in its first line, so the topic is seen kept."""
     icon = KIND_ICONS[entry.kind]
     text = f"{answer.text.strip()}\n\n{icon} Về: {entry.title}"
+    if follow_up:
+        text = f"{icon} {entry.title}\n\n{answer.text.strip()}"
     local = local_fee(knowledge, entry) if aspect == "fee" else ""
     if local:  # the province's own amount, when the office has filled it in
         text = text.replace("\n\n", f"\n{local}\n\n", 1)

@@ -22,7 +22,7 @@ from bot.knowledge import Knowledge
 from bot.matcher import Match, Matcher
 from bot.storage import Storage
 from bot.text import clean, fold
-from handlers import feedback, offices, routes, screens, staff
+from handlers import feedback, intents, offices, routes, screens, staff, topic
 from handlers.cards import MENU
 from handlers.context import Context
 from handlers.state import UserState
@@ -132,14 +132,23 @@ def dispatch(ctx: Context, msg: Message, state: UserState) -> list[Reply]:
         return routes.press(ctx, msg, chosen, state)
     if text.startswith("/"):
         return routes.command(ctx, msg, text, state)
+    wish = intents.detect(text)
+    if wish is not None and wish.name in ("cancel", "menu"):
+        return intents.handle(ctx, msg, wish, state)  # leaves whatever is under way
     if state.get("staff_answer"):
         return staff.typed_answer(ctx, msg, text, state)
     if state.get("flow") == feedback.FLOW:
+        if wish is not None and wish.name in ("lookup", "delete_data"):
+            return intents.handle(ctx, msg, wish, state)
+        if feedback.question_in_flow(ctx, text, state):
+            return feedback.paused(ctx, answer(ctx, msg, text, state))
         return feedback.typed(ctx, msg, text, state)
     if state.pop("awaiting", None) == "commune":
         office = offices.find(ctx.knowledge, text)
         if office is not None:
             return [offices.remember(ctx.knowledge, state, office)]
+    if wish is not None:
+        return intents.handle(ctx, msg, wish, state)
     talk = small_talk(text)
     if talk == "greeting":
         return [routes.welcome(ctx)]
@@ -162,14 +171,29 @@ def picked(text: str, state: UserState) -> str | None:
 
 
 def answer(ctx: Context, msg: Message, text: str, state: UserState) -> list[Reply]:
-    """A question: the matcher's answer, logged for the office's statistics."""
+    """A question: a follow-up on the topic, or the matcher's answer; logged for the
+    office's statistics (a follow-up as status "context")."""
     match = ctx.matcher.match(text)
+    followed = topic.read(ctx, text, match, state)
+    if followed is not None:
+        ctx.storage.log_question(msg.channel, text, "context", followed.aspect,
+                                 followed.entry.id, None,
+                                 followed.item.answer.key if followed.item else None)
+        return screens.follow_up(ctx, followed, state)
     best = match.hits[0] if match.hits else None
-    ctx.storage.log_question(msg.channel, text, match.status, match.aspect,
+    aspect = topic.carried_aspect(text, match, state)
+    if match.status == "unknown" and match.reason != "off_topic":
+        state["asked"] = text[:1000]  # "hỏi cán bộ" forwards it
+    ctx.storage.log_question(msg.channel, text, match.status, aspect,
                              best.entry.id if best else None, best.score if best else None,
                              match.answer.answer.key if match.answer else None)
     if match.status == "answer" and match.answer is None:
-        return screens.show(ctx, match.hits[0].entry, match.aspect, state)
+        topic.remember(state, best.entry, aspect)
+        return screens.show(ctx, best.entry, aspect, state)
+    if match.status in ("answer", "suggest") and (match.answer or match.aspect):
+        # the entry answered, or offered as the likeliest: follow-ups are about it
+        topic.remember(state, best.entry, aspect,
+                       match.answer.answer.key if match.answer else None)
     return [screens.reply_for(ctx, match)]
 
 

@@ -21,18 +21,20 @@ from typing import Callable
 
 from bot.storage import CATEGORIES, STATUSES, VN_TIME, StorageError
 from bot.text import fold, mask_personal
-from handlers.callbacks import (FB_CATEGORY, FB_DELETE, FB_EDIT, FB_PHONE, FB_PROCEDURE,
-                                FB_SEND, FEEDBACK, STAFF, STAFF_STATUS, STAFF_VIEW, data)
+from handlers.callbacks import (FB_ASK, FB_CANCEL, FB_CATEGORY, FB_DELETE, FB_EDIT, FB_PHONE,
+                                FB_PROCEDURE, FB_RESUME, FB_SEND, FEEDBACK, STAFF, STAFF_STATUS,
+                                STAFF_VIEW, data)
 from handlers.cards import MENU
 from handlers.context import ButtonHandler, Command, Context
 from handlers.state import FeedbackState, UserState
 from handlers.types import Message, Option, Reply
 
-CANCEL_HINT = "Gõ /huy nếu muốn dừng."
+CANCEL_HINT = "Gõ “hủy” (hoặc /huy) nếu muốn dừng."
 _PHONE = re.compile(r"^(?:\+?84|0)\d{9,10}$")
 YES = {"co", "co a", "dong y", "ok", "yes", "1"}
 NO = {"khong", "ko", "k", "thoi", "no", "khong can"}
 FLOW = "feedback"  # state["flow"] while a feedback is under way
+ASK_CATEGORY = "hoi-dap"  # a question forwarded to staff
 END = "end"  # the next "step" that closes the flow
 
 # (next step, or None to stay; replies)
@@ -62,7 +64,9 @@ def _old_choice() -> Reply:
 # --- starting ----------------------------------------------------------------------------
 
 
-def start(ctx: Context, msg: Message, state: UserState) -> list[Reply]:
+def start(ctx: Context, msg: Message, state: UserState, category: str | None = None
+          ) -> list[Reply]:
+    """A new feedback: its category asked, or already chosen from the citizen's words."""
     today = dt.datetime.now(VN_TIME).replace(hour=0, minute=0, second=0, microsecond=0)
     sent = ctx.storage.count_feedback_since(msg.channel, msg.user_id,
                                             today.astimezone(dt.timezone.utc).isoformat())
@@ -72,7 +76,58 @@ def start(ctx: Context, msg: Message, state: UserState) -> list[Reply]:
                       "việc gấp nhé.", [MENU])]
     state["flow"] = FLOW
     state["fb"] = {"step": "category"}
+    if category in CATEGORIES:
+        return _move(state, chose_category(ctx, msg, category, state))
     return [Reply("Bạn muốn phản ánh, kiến nghị về việc gì? " + CANCEL_HINT, _categories())]
+
+
+def ask_staff(ctx: Context, msg: Message, state: UserState) -> list[Reply]:
+    """"Hỏi cán bộ": the question the bot could not answer goes to staff as a ticket of
+    its own kind (hoi-dap); their answer comes back on this channel like any other."""
+    asked = state.pop("asked", None)
+    replies = start(ctx, msg, state, ASK_CATEGORY)
+    if state.get("flow") != FLOW:
+        return replies  # the daily cap
+    if not asked:
+        return [Reply("Bạn gõ câu hỏi muốn gửi cán bộ nhé: việc gì, ở đâu, thủ tục nào (nếu "
+                      "có). " + CANCEL_HINT)]
+    lead = Reply(f"Mình sẽ chuyển câu hỏi này cho cán bộ: “{asked[:300]}”")
+    return [lead, *_move(state, got_text(ctx, msg, asked, state))]
+
+
+def resume(ctx: Context, msg: Message, value: str, state: UserState) -> Moved:
+    """Back to the step under way (after a question asked in the middle)."""
+    step = (state.get("fb") or {}).get("step")
+    if step == "text":
+        return None, [Reply("Bạn mô tả nội dung phản ánh nhé. " + CANCEL_HINT)]
+    if step == "phone":
+        return chose_phone(ctx, msg, "yes", state)
+    return STEPS.get(step, UNKNOWN_STEP).typed(ctx, msg, "", state)
+
+
+def question_in_flow(ctx: Context, text: str, state: UserState) -> bool:
+    """Is a message typed in the middle of a feedback a question of its own? Not at the
+    step where the citizen describes the matter (anything goes there), nor a yes/no or a
+    phone number; elsewhere, a message the matcher answers with confidence."""
+    step = (state.get("fb") or {}).get("step")
+    words = fold(text)
+    if step == "text" or words in YES | NO or _PHONE.match(re.sub(r"[\s.\-()]", "", text)):
+        return False
+    return ctx.matcher.match(text).status == "answer"
+
+
+def leave(ctx: Context, msg: Message, value: str, state: UserState) -> Moved:
+    return END, [Reply("Đã hủy phản ánh đang soạn. Bạn có thể hỏi tiếp hoặc mở menu.", [MENU])]
+
+
+def paused(ctx: Context, replies: list[Reply]) -> list[Reply]:
+    """A question answered in the middle of a feedback: the answer, and the way back."""
+    last = replies[-1]
+    last.options = [*[o for o in last.options if o is not MENU][:3],
+                    Option("↩ Tiếp tục gửi phản ánh", data(FEEDBACK, FB_RESUME)),
+                    Option("✖ Hủy phản ánh", data(FEEDBACK, FB_CANCEL))]
+    last.text += "\n\n(Bạn đang gửi dở một phản ánh: bấm tiếp tục hoặc hủy.)"
+    return replies
 
 
 # --- the steps -----------------------------------------------------------------------------
@@ -172,7 +227,8 @@ STEPS: dict[str, Step] = {
     "phone": Step(typed=got_phone, buttons={FB_PHONE: chose_phone}),
     "confirm": Step(typed=show_summary, buttons={FB_PHONE: chose_phone, FB_SEND: send}),
 }
-AT_ANY_STEP = {FB_CATEGORY: chose_category, FB_EDIT: edit}
+AT_ANY_STEP = {FB_CATEGORY: chose_category, FB_EDIT: edit, FB_RESUME: resume,
+               FB_CANCEL: leave}
 UNKNOWN_STEP = STEPS["confirm"]  # a step this version does not know: show the summary
 
 
@@ -190,6 +246,10 @@ def press(ctx: Context, msg: Message, parts: list[str], state: UserState) -> lis
     action, value = parts[0], (parts[1] if len(parts) > 1 else "")
     if action == FB_DELETE:
         return _delete(ctx, msg, value, state)
+    if action == FB_ASK:
+        return ask_staff(ctx, msg, state)
+    if state.get("flow") != FLOW and action == FB_CATEGORY and value in CATEGORIES:
+        return start(ctx, msg, state, value)  # "Gửi phản ánh" under a complaint
     if state.get("flow") != FLOW:
         return [Reply("Phiên gửi phản ánh này đã kết thúc. Gõ /phananh để gửi phản ánh mới.",
                       [MENU])]
@@ -248,7 +308,8 @@ def _summary(ctx: Context, fb: FeedbackState) -> Reply:
 def staff_notice(ctx: Context, fb: FeedbackState):
     """Messages for the staff chats, queued in the same transaction as the feedback."""
     def notice(ticket: str) -> list[tuple[str, str, str, list[dict[str, str]]]]:
-        text = (f"📣 Phản ánh mới {ticket}\nLoại: {CATEGORIES[fb['category']]}\n"
+        kind = "❓ Câu hỏi mới" if fb["category"] == ASK_CATEGORY else "📣 Phản ánh mới"
+        text = (f"{kind} {ticket}\nLoại: {CATEGORIES[fb['category']]}\n"
                 f"Nội dung: {fb['text'][:500]}")
         options = [{"label": "Xem", "data": data(STAFF, STAFF_VIEW, ticket)},
                    {"label": "Đang xử lý", "data": data(STAFF, STAFF_STATUS, ticket,

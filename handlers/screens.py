@@ -8,9 +8,9 @@ import re
 from bot.knowledge import KINDS, Entry, is_placeholder
 from bot.matcher import HINT_AT, Match
 from bot.text import fold
-from handlers import offices
-from handlers.callbacks import (ENTRY, FEEDBACK, MENU_FIELD, MENU_FIELDS, MENU_KIND, MENU_PATH,
-                                SOURCE, data)
+from handlers import offices, topic
+from handlers.callbacks import (ENTRY, FB_ASK, FEEDBACK, MENU_FIELD, MENU_FIELDS, MENU_KIND,
+                                MENU_PATH, SOURCE, data)
 from handlers.cards import (ASPECT_LABELS, ASPECT_TITLES, MENU, answer_card, aspect_body, brief,
                             entry_card, entry_option, source_card, stale)
 from handlers.context import ButtonHandler, Context
@@ -89,6 +89,9 @@ def unknown(ctx: Context, match: Match | None = None) -> Reply:
         lines.append(f"• Gọi {office_name(ctx) or 'văn phòng'}: {', '.join(phones)}")
     lines.append("• Gửi phản ánh, kiến nghị: /phananh")
     options = [MENU, Option("✍️ Gửi phản ánh", FEEDBACK)]
+    if match is None or match.reason != "off_topic":  # a question for a person, then
+        lines.insert(3, "• Hỏi trực tiếp cán bộ: gõ “hỏi cán bộ”")
+        options.insert(1, Option("🙋 Hỏi cán bộ", data(FEEDBACK, FB_ASK)))
     hint = match.hits[0] if match is not None and match.hits and \
         match.reason != "off_topic" and match.hits[0].score >= HINT_AT else None
     if hint is not None:  # too unsure to suggest, close enough to offer one way on
@@ -143,7 +146,18 @@ def entry_pressed(ctx: Context, msg: Message, parts: list[str], state: UserState
     if entry is None:
         return [Reply("Mục này không còn trong dữ liệu. Bạn mở lại menu nhé.", [MENU])]
     aspect = parts[1] if len(parts) > 1 and parts[1] in ASPECT_LABELS else None
+    topic.remember(state, entry, aspect)
     return show(ctx, entry, aspect, state)
+
+
+def follow_up(ctx: Context, followed: topic.Followed, state: UserState) -> list[Reply]:
+    """A message read against the topic: the answer item it asks, or the part."""
+    entry, item = followed.entry, followed.item
+    topic.remember(state, entry, followed.aspect, item.answer.key if item else None)
+    if item is not None:
+        return [answer_card(ctx.knowledge, entry, item.answer, aspect=followed.aspect,
+                            follow_up=True)]
+    return show(ctx, entry, followed.aspect, state)
 
 
 def source_pressed(ctx: Context, msg: Message, parts: list[str], state: UserState

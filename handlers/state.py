@@ -19,6 +19,15 @@ class FeedbackState(TypedDict, total=False):
     phone: str  # only with the citizen's explicit consent
 
 
+class Topic(TypedDict, total=False):
+    """The entry last shown, for follow-ups (see handlers/topic.py)."""
+
+    entry: str  # its id
+    aspect: str | None  # the part shown (fee, documents…), None for the overview
+    answer: str  # the key of the answer item shown, if one was
+    at: int  # when, in seconds since the epoch
+
+
 class UserState(TypedDict, total=False):
     options: list[str]  # Option.data of the last reply's choices, for a typed number
     labels: list[str]  # their labels, folded, for a choice typed in words
@@ -27,3 +36,5 @@ class UserState(TypedDict, total=False):
     staff_answer: str  # the ticket whose answer a staff member is typing
     awaiting: str  # "commune" after the bot asked for the citizen's xã/phường
     office: str  # the id of the citizen's own commune office
+    topic: Topic  # the entry last shown, for follow-ups
+    asked: str  # the last question the bot could not answer, to forward to staff

@@ -99,7 +99,7 @@ def test_unsure_unknown_offers_the_closest_entry_as_one_button(conversation):
     assert reply.options[0].data.startswith("e:dang-ky-xe")
     assert "Đăng ký xe" in press(conversation, reply.options[0].data)[0].text
     plain = say(conversation, "xin phép bay flycam ở đâu")[0]  # far from everything
-    assert [o.data for o in plain.options] == ["m", "fb"]
+    assert [o.data for o in plain.options] == ["m", "fb:ask", "fb"]
 
 
 def feedback_until_confirm(conv, user="u1", phone=None):

@@ -119,7 +119,8 @@ def test_stored_names_survive_an_upgrade():
     assert set(feedback.STEPS) == {"category", "text", "procedure", "consent", "phone",
                                    "confirm"}
     assert set(UserState.__annotations__) == {"options", "labels", "flow", "fb",
-                                              "staff_answer", "awaiting", "office"}
+                                              "staff_answer", "awaiting", "office", "topic",
+                                              "asked"}
 
 
 # --- code layout ---------------------------------------------------------------------------

@@ -86,6 +86,12 @@ class AnswerIndex:
         return _Local(items, [[(set(feats), aspect, _content(feats, local))
                                for feats, aspect in item] for item in phrasings], local)
 
+    def vocabulary(self, entry_id: str) -> set[str]:
+        """The features of an entry's names and of the items that serve it (empty for an
+        entry without items)."""
+        local = self._locals.get(entry_id)
+        return set(local.local) if local is not None else set()
+
     def best(self, entry_id: str, feats: Features, aspect: str | None = None
              ) -> ItemHit | None:
         """The answer item of this entry that the question asks, if one fits well."""

@@ -45,6 +45,7 @@ ASPECTS: dict[str, tuple[str, ...]] = {
 # A plain locative ("nhận con ở ủy ban xã mất bao lâu") is where the citizen is, not
 # always what they ask.
 SOFT_CUES = {"documents": ("giay to",), "fee": ("tien",),
+             "time": ("khi nao", "bao gio"),  # "chừng nào thì có": when, but also "if"
              "legal": ("co duoc", "duoc khong", "co phai", "phai khong"),
              "place": ("o uy ban nhan dan", "tai uy ban nhan dan", "o xa", "tai xa",
                        "o cong an")}

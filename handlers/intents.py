@@ -1,0 +1,124 @@
+"""Stated wishes, in plain words, before any matching: "tôi muốn phản ánh cán bộ",
+"tra cứu PA-2026-000123", "xóa dữ liệu của tôi đi", "thôi", "menu", "cho tôi gặp cán
+bộ". A slash command is awkward on a phone keyboard (and on Zalo); these do the same.
+
+``detect`` reads a message (folded, so with or without diacritics) and names the wish,
+or None; ``handle`` acts on it. Short wishes ("thôi", "menu", "hủy") must be the whole
+message, give or take polite fillers, so that "thôi chắc mình lập công ty luôn" is still
+a question. Wishes to complain pick the category their words tell (thái độ cán bộ, trễ
+hẹn, quy định, góp ý). A complaint stated without the wish ("cán bộ hách dịch quá")
+gets the way to complain: the feedback flow offered with that category.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.text import fold
+from handlers import feedback, routes
+from handlers.callbacks import FB_CATEGORY, FEEDBACK, data
+from handlers.cards import MENU, entry_option
+from handlers.context import Context
+from handlers.state import UserState
+from handlers.types import Message, Option, Reply
+
+_FILLERS = r"(?:\s+(?:a|ad|admin|nhe|nha|nhen|di|thoi|luon|ban|bot|oi|giup|dum|gium|voi|" \
+           r"minh|em|toi|nhe ban|roi|nua|cho|khong))*"
+_WHOLE = {
+    "cancel": r"(?:thoi|huy|huy bo|huy di|dung|dung lai|thoat|bo qua|khong gui nua|"
+              r"khong can nua|khong phan anh nua|thoi khong gui|thoi khong|cancel|stop)",
+    "menu": r"(?:menu|mo menu|xem menu|ve menu|danh muc|xem danh muc|trang chu|quay lai|"
+            r"bat dau lai|lam lai tu dau)",
+}
+_WHOLE_RE = {name: re.compile(rf"^(?:cho\s+)?{words}{_FILLERS}$") for name, words in
+             _WHOLE.items()}
+TICKET = re.compile(r"\bpa\s*-?\s*(\d{4})\s*-?\s*(\d{1,6})\b")
+_ANYWHERE = {
+    "lookup": re.compile(r"\b(?:tra cuu|xem|kiem tra|hoi)\s+(?:lai\s+)?(?:cac\s+|tinh trang\s+)?"
+                         r"(?:phan anh|kien nghi|gop y)\b|\bphan anh (?:cua toi|cua minh|"
+                         r"da gui|toi da gui|minh da gui)\b"),
+    "delete_data": re.compile(r"\bxoa\s+(?:het\s+|bo\s+|giup\s+|gium\s+)?(?:du lieu|thong tin "
+                              r"(?:ca nhan|cua toi|cua minh)|so dien thoai (?:cua )?(?:toi|"
+                              r"minh))\b"),
+    "human": re.compile(r"\b(?:gap|noi chuyen voi|chat voi|lien he|hoi|chuyen cho|ket noi voi)"
+                        r"\s+(?:truc tiep\s+)?(?:can bo|nhan vien|nguoi that|tong dai vien|"
+                        r"nguoi truc|admin that)\b|\bhoi can bo\b"),
+    "feedback": re.compile(r"\b(?:muon|can|xin|gui|lam sao de|lam the nao de|cach|de)\s+"
+                           r"(?:\w+\s+){0,2}?(?:phan anh|kien nghi|gop y)\b|"
+                           r"^(?:toi |em |minh |tui )?(?:phan anh|kien nghi|gop y)\b"),
+}
+# What a complaint is about, from its words; the first that fits.
+CATEGORY_WORDS = [
+    ("thai-do", r"\b(?:thai do|hach dich|cau gat|gay kho|nhung nhieu|voi tien|boi duong|"
+                r"vang mat|khong co mat|khong co ai|di tre|ve som|can bo|nhan vien|cong chuc|"
+                r"coi thuong|quat thao|to tieng)\b"),
+    ("tre-hen", r"\b(?:tre hen|qua hen|tre han|cham tra|chua tra|hen lai|lo hen)\b"),
+    ("quy-dinh", r"\b(?:quy dinh|thu tuc|ruom ra|giay to qua nhieu|phien ha)\b"),
+    ("gop-y", r"\b(?:gop y|sang kien|de xuat|y kien)\b"),
+]
+# A question about feedback ("phản ánh ở đâu", "khác khiếu nại thế nào") is answered by
+# the matcher's card, which offers the flow: it is not yet the wish to file one.
+ASKING = re.compile(r"\b(?:o dau|cho nao|the nao|nhu nao|ra sao|kenh nao|la gi|khac gi|"
+                    r"khac nhau|bao lau|may ngay|co duoc khong|duoc khong)\b")
+# A complaint stated without the wish to file one
+GRIEVANCE = re.compile(r"\b(?:hach dich|cau gat|gay kho|nhung nhieu|voi tien|vang mat|"
+                       r"khong co mat|khong co ai (?:lam|tiep|o)|cho (?:ca|mot) buoi|xep hang "
+                       r"(?:ca|mot) buoi|dong qua|to tieng|quat thao|coi thuong|"
+                       r"doi (?:tien|boi duong))\b")
+
+
+@dataclass
+class Wish:
+    name: str  # cancel, menu, lookup, delete_data, human, feedback, grievance
+    category: str | None = None  # for feedback and grievance
+    ticket: str = ""  # for lookup
+
+
+def category_of(words: str) -> str | None:
+    return next((key for key, pattern in CATEGORY_WORDS if re.search(pattern, words)), None)
+
+
+def detect(text: str) -> Wish | None:
+    """The wish a message states, or None for anything else (a question)."""
+    words = " ".join(fold(text).replace("?", " ").replace("!", " ").split())
+    for name, pattern in _WHOLE_RE.items():
+        if pattern.match(words):
+            return Wish(name)
+    ticket = TICKET.search(words)
+    if ticket:
+        return Wish("lookup", ticket=f"PA-{ticket.group(1)}-{int(ticket.group(2)):06d}")
+    for name, pattern in _ANYWHERE.items():
+        if pattern.search(words) and not (name == "feedback" and ASKING.search(words)):
+            return Wish(name, category=category_of(words) if name == "feedback" else None)
+    if GRIEVANCE.search(words):
+        return Wish("grievance", category=category_of(words) or "thai-do")
+    return None
+
+
+def handle(ctx: Context, msg: Message, wish: Wish, state: UserState) -> list[Reply]:
+    """Do what the citizen asked for."""
+    if wish.name == "cancel":
+        return routes.cancel(ctx, msg, "", state)
+    if wish.name == "menu":
+        return routes.open_menu(ctx, msg, "", state)
+    if wish.name == "lookup":
+        return feedback.look_up(ctx, msg, wish.ticket, state)
+    if wish.name == "delete_data":
+        return feedback.ask_delete(ctx, msg, "", state)
+    if wish.name == "human":
+        return feedback.ask_staff(ctx, msg, state)
+    if wish.name == "feedback":
+        return feedback.start(ctx, msg, state, wish.category)
+    return [grievance(ctx, wish.category or "thai-do")]
+
+
+def grievance(ctx: Context, category: str) -> Reply:
+    """A complaint stated: sorry, and the way to file it, the category chosen already."""
+    text = ("Mình rất tiếc về trải nghiệm của bạn. Bạn có thể gửi phản ánh ngay tại đây: "
+            "cán bộ có thẩm quyền sẽ xem xét và trả lời bạn qua kênh này.")
+    entry = ctx.knowledge.entries.get("phan-anh-can-bo")
+    if entry is not None and entry.get("summary"):
+        text += f"\n\n{entry.get('summary')}"
+    return Reply(text, [Option("✍️ Gửi phản ánh", data(FEEDBACK, FB_CATEGORY, category)),
+                        *([entry_option(entry)] if entry is not None else []), MENU])

@@ -1,0 +1,112 @@
+"""The topic of a conversation: follow-ups are read against the entry last shown.
+
+After a card about a procedure, citizens go on with "còn lệ phí thì sao?", "nộp
+online được không", "mất bao lâu vậy", "ông bà đi thay được không": messages that name
+a part or a situation but not the procedure. The entry last shown and its part are kept
+in the user's state (``topic``, in storage like the rest, so a restart keeps it) for
+``TOPIC_MINUTES``; a message is read against it when
+
+- it is one of the entry's answer items (the matcher's item scorer, run on that
+  entry, scores it PROMOTE_AT or more), or
+- it does not name another entry (a match elsewhere from SUGGEST_AT, with two or more
+  content words of its own, starts fresh) and it matches an item of the entry, asks
+  for a part (an aspect cue), has at most one content word of its own, or opens like
+  a follow-up ("còn…", "thế còn…", "vậy…") or points back ("thủ tục này", "cái đó").
+
+A message of another domain (off-topic words) is never read against the topic. A reply from context names the
+entry in its first line, so the citizen sees the topic was kept.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from bot.knowledge import Entry
+from bot.matcher import PROMOTE_AT, SUGGEST_AT, ItemHit, Match
+from bot.text import fold
+from handlers.context import Context
+from handlers.state import Topic, UserState
+
+TOPIC_MINUTES = 30
+# Openings of a follow-up, folded: "còn…", "thế còn…", "vậy…", "rồi…", "nếu…"
+_OPENS = re.compile(r"^(?:(?:the|vay|roi|nhung|the thi|vay thi)\s+)?(?:con|vay|the|roi|neu|"
+                    r"nhu vay|vay con|the con|con neu)\b")
+# Pointing back at what was just shown
+_BACK = re.compile(r"\b(?:thu tuc|ho so|giay|viec|cai|khoan|muc|van de)\s+(?:nay|do|kia|tren|"
+                   r"vua roi|ay|nay a)\b|\b(?:cai do|cai nay|vu nay|vu do|nhu tren)\b")
+# Sentence-final particles that carry no topic ("thì sao", "rứa", "hả")
+_PARTICLES = {"sao", "rua", "rang", "chi", "the", "nao", "vay", "day", "ha", "nhi", "ne", "ta",
+              "hen", "hong", "z", "v", "a", "ak", "ah", "ha", "nha", "nhe"}
+
+
+@dataclass
+class Followed:
+    """A message read against the topic: the entry, the part asked, the item asked."""
+
+    entry: Entry
+    aspect: str | None
+    item: ItemHit | None
+
+
+def remember(state: UserState, entry: Entry, aspect: str | None = None,
+             answer: str | None = None) -> None:
+    """The entry (and part, and answer item) just shown becomes the topic."""
+    topic: Topic = {"entry": entry.id, "aspect": aspect, "at": int(time.time())}
+    if answer:
+        topic["answer"] = answer
+    state["topic"] = topic
+
+
+def current(ctx: Context, state: UserState) -> Entry | None:
+    """The entry the citizen is talking about, if it was shown recently."""
+    topic = state.get("topic") or {}
+    if time.time() - topic.get("at", 0) > TOPIC_MINUTES * 60:
+        return None
+    return ctx.knowledge.entries.get(topic.get("entry", ""))
+
+
+def opens_follow_up(text: str) -> bool:
+    """Does the message open like a follow-up or point back at what was shown?"""
+    words = fold(text)
+    return bool(_OPENS.match(words) or _BACK.search(words))
+
+
+def read(ctx: Context, text: str, match: Match, state: UserState) -> Followed | None:
+    """The message as a follow-up on the topic, or None to answer it afresh."""
+    entry = current(ctx, state)
+    if entry is None or match.reason == "off_topic" or (
+            match.hits and match.hits[0].entry.id == entry.id and match.status == "answer"):
+        return None  # no topic, another domain, or it names the topic itself
+    own = [t.plain for t in ctx.matcher.terms(text) if not (t.stop or t.weak or t.filler)
+           and t.plain not in _PARTICLES]
+    item = ctx.matcher.answer_for(entry, text)
+    if item is not None and item.score >= PROMOTE_AT:
+        return Followed(entry, match.aspect, item)  # this very question about the topic
+    if match.hits and match.hits[0].score >= SUGGEST_AT and len(own) >= 2:
+        return None  # it names another entry with words of its own: a new topic
+    if item is not None:
+        return Followed(entry, match.aspect, item)
+    if len(own) <= 1 or (match.aspect or opens_follow_up(text)) and \
+            _familiar(ctx, entry, own):
+        return Followed(entry, match.aspect, None)  # a part, or nothing of its own
+    return None
+
+
+def _familiar(ctx: Context, entry: Entry, words: list[str]) -> bool:
+    """Are most of these words the entry's own ("mỗi trang" for certified
+    copies), not another matter's ("xin phép bay flycam ở đâu")?"""
+    known = ctx.matcher.answers.vocabulary(entry.id)
+    return sum(w in known for w in words) * 2 > len(words)
+
+
+def carried_aspect(text: str, match: Match, state: UserState) -> str | None:
+    """"còn chứng thực chữ ký thì sao" after a fee question: the new entry, the same
+    part. The part of the last topic when the message opens like a follow-up, names
+    a new entry and asks for no part of its own."""
+    topic = state.get("topic") or {}
+    if match.aspect or match.status != "answer" or not opens_follow_up(text) or \
+            match.hits[0].entry.kind != "procedure":
+        return match.aspect
+    return topic.get("aspect")
