@@ -34,11 +34,15 @@ SET = ROOT / "tests" / "data" / "conversations.jsonl"
 def intent_of(state: dict, before: dict, text: str) -> str | None:
     """Which wish a reply acted on, judged from the state it left and its words."""
     words = fold(text)
+    if "khong tim thay phan anh" in words or "phan anh ban da gui" in words or \
+            words.startswith("phan anh pa-") or "ban chua gui phan anh nao" in words:
+        return "lookup"
+    if state.get("flow") == "feedback" and (state.get("fb") or {}).get("category") == "hoi-dap" \
+            and (before.get("fb") or {}).get("category") != "hoi-dap":
+        return "human"
     if state.get("flow") == "feedback" and before.get("flow") != "feedback":
         return "feedback"
-    if state.get("flow") == "lookup" or "ma phan anh" in words and "tra cuu" in words:
-        return "lookup"
-    if state.get("flow") == "delete" or "xoa du lieu" in words:
+    if "xoa du lieu cua toi" in words or "xoa so dien thoai va lien ket" in words:
         return "delete_data"
     if "da huy" in words or (before.get("flow") and not state.get("flow")
                              and "huy" in words):

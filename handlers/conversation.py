@@ -38,7 +38,7 @@ THANKS = {"cảm ơn", "cám ơn", "camon", "thanks", "thank", "thank you", "tks
           "okay", "okie", "vâng", "dạ", "ừ", "uh"}
 FILLERS = {"bạn", "bot", "ad", "admin", "anh", "chị", "em", "ạ", "a", "à", "nha", "nhé", "nhen",
            "hen", "nhiều", "rất", "lắm", "nè", "mọi", "người", "mn", "cả", "ơi", "you", "so",
-           "much", "very"}
+           "much", "very", "nghen", "nghe"}
 NOT_TEXT = {
     "sticker": "Cảm ơn bạn 😊 Mình chỉ đọc được tin nhắn chữ. Bạn cứ gõ câu hỏi, "
                "ví dụ: “làm giấy khai sinh cần gì”.",
@@ -142,6 +142,8 @@ def dispatch(ctx: Context, msg: Message, state: UserState) -> list[Reply]:
             return intents.handle(ctx, msg, wish, state)
         if feedback.question_in_flow(ctx, text, state):
             return feedback.paused(ctx, answer(ctx, msg, text, state))
+        if small_talk(text) == "thanks":
+            return feedback.paused(ctx, [Reply("Dạ, rất vui được giúp bạn.")])
         return feedback.typed(ctx, msg, text, state)
     if state.pop("awaiting", None) == "commune":
         office = offices.find(ctx.knowledge, text)

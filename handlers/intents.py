@@ -28,9 +28,14 @@ _FILLERS = r"(?:\s+(?:a|ad|admin|nhe|nha|nhen|di|thoi|luon|ban|bot|oi|giup|dum|g
 _WHOLE = {
     "cancel": r"(?:thoi|huy|huy bo|huy di|dung|dung lai|thoat|bo qua|khong gui nua|"
               r"khong can nua|khong phan anh nua|thoi khong gui|thoi khong|cancel|stop)",
-    "menu": r"(?:menu|mo menu|xem menu|ve menu|danh muc|xem danh muc|trang chu|quay lai|"
-            r"bat dau lai|lam lai tu dau)",
+    "menu": r"(?:menu|mo menu|xem menu|ve menu|menu chinh|ve menu chinh|danh muc|xem danh muc|"
+            r"trang chu|ve trang chu|ve trang chinh|quay lai|bat dau lai|lam lai tu dau)",
 }
+# "Thôi, để sau tôi gửi", "thôi khỏi", "không xóa nữa": a short message that starts by
+# dropping the matter and says nothing else
+_DROP = re.compile(r"^(?:thoi|huy|khoi|khong gui|khong xoa|khong can|bo qua)\b")
+_DROP_WORDS = set("thoi huy khoi khong ko k gui xoa nua de sau toi minh em tui bo di doi y roi "
+                  "a ad nhe nha nhen can lam lai khi khac hom luc khac da vay the ok".split())
 _WHOLE_RE = {name: re.compile(rf"^(?:cho\s+)?{words}{_FILLERS}$") for name, words in
              _WHOLE.items()}
 TICKET = re.compile(r"\bpa\s*-?\s*(\d{4})\s*-?\s*(\d{1,6})\b")
@@ -85,6 +90,8 @@ def detect(text: str) -> Wish | None:
     for name, pattern in _WHOLE_RE.items():
         if pattern.match(words):
             return Wish(name)
+    if _DROP.match(words) and len(words.split()) <= 7 and set(words.split()) <= _DROP_WORDS:
+        return Wish("cancel")
     ticket = TICKET.search(words)
     if ticket:
         return Wish("lookup", ticket=f"PA-{ticket.group(1)}-{int(ticket.group(2)):06d}")

@@ -84,6 +84,10 @@ def read(ctx: Context, text: str, match: Match, state: UserState) -> Followed | 
     item = ctx.matcher.answer_for(entry, text)
     if item is not None and item.score >= PROMOTE_AT:
         return Followed(entry, match.aspect, item)  # this very question about the topic
+    if item is not None and match.hits and match.hits[0].entry.kind != "procedure":
+        # "ông bà đi thay được không" after a birth registration: the general answer
+        # (authorisation) matched, but the topic's own answer is the one asked
+        return Followed(entry, match.aspect, item)
     if match.hits and match.hits[0].score >= SUGGEST_AT and len(own) >= 2:
         return None  # it names another entry with words of its own: a new topic
     if item is not None:

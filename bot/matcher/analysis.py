@@ -236,6 +236,13 @@ class Analyzer:
         # a cue in the question itself, the sharpest, then the one written first
         return toks, min(found)[3] if found else None
 
+    @staticmethod
+    def aspects(terms: list[Term]) -> set[str]:
+        """Every part a text asks about by a sharp cue ("online bao lâu": online, time)."""
+        plains = [t.plain for t in terms]
+        return {name for i, plain in enumerate(plains) for cue, name, soft in CUES.get(plain, ())
+                if not soft and tuple(plains[i:i + len(cue)]) == cue}
+
     def analyze(self, text: str, repair: Callable[[list[Term]], list[Term]] | None = None
                 ) -> tuple[list[Term], str | None]:
         """Terms of a text, and the aspect it asks about. A citizen's message

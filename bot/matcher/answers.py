@@ -42,7 +42,8 @@ class _Local:
 
     items: list[Answer]
     # per item, per phrasing: its features, its aspect, and its own content (the
-    # full-strength features that are not the entry's name)
+    # full-strength features that are not the entry's name; or, for a bare question of
+    # parts, the other parts it asks: "online bao lâu có" is not a bare online question)
     phrasings: list[list[tuple[set[str], str | None, set[str]]]]
     local: dict[str, float] = field(default_factory=dict)  # feature -> local factor
 
@@ -53,10 +54,10 @@ class AnswerIndex:
     def __init__(self, knowledge: Knowledge, analyzer: Analyzer, idf: dict[str, float],
                  max_idf: float):
         self.idf, self.max_idf = idf, max_idf
-        self._phrasings: dict[str, list[tuple[Features, str | None]]] = {}
+        self._phrasings: dict[str, list[tuple[Features, str | None, set[str]]]] = {}
         for key, answer in knowledge.answers.items():
-            self._phrasings[key] = [(features(terms), aspect) for terms, aspect in
-                                    map(analyzer.analyze, answer.questions)]
+            self._phrasings[key] = [(features(terms), aspect, analyzer.aspects(terms))
+                                    for terms, aspect in map(analyzer.analyze, answer.questions)]
         self._locals: dict[str, _Local] = {}
         for entry in knowledge.entries.values():
             items = knowledge.answers_for(entry.id)
@@ -71,7 +72,7 @@ class AnswerIndex:
         count = len(items)
         df: dict[str, int] = {}
         for item in phrasings:
-            for f in {f for feats, _ in item for f in feats}:
+            for f in {f for feats, _, _ in item for f in feats}:
                 df[f] = df.get(f, 0) + 1
         norm = math.log(1 + count)
         local = {f: math.log(1 + count / n) / norm for f, n in df.items()} if count > 1 \
@@ -83,8 +84,8 @@ class AnswerIndex:
             for f in analyse(text):
                 if f not in df:
                     local[f] = min(local.get(f, 1.0), SHARED)
-        return _Local(items, [[(set(feats), aspect, _content(feats, local))
-                               for feats, aspect in item] for item in phrasings], local)
+        return _Local(items, [[(set(feats), aspect, _content(feats, local) or cues - {aspect})
+                               for feats, aspect, cues in item] for item in phrasings], local)
 
     def vocabulary(self, entry_id: str) -> set[str]:
         """The features of an entry's names and of the items that serve it (empty for an

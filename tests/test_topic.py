@@ -1,0 +1,194 @@
+"""Conversation: follow-ups keep the topic, stated wishes start their flow, plain words
+leave it. Through the real Conversation on a real SQLite file, and end to end over the
+fake Zalo and Telegram servers, with restarts in the middle."""
+
+import time
+
+import pytest
+
+from bot.storage import Storage
+from handlers import intents, topic
+from handlers.conversation import Conversation
+from handlers.types import Message
+from test_telegram import Running
+from test_zalo import Both
+
+
+def say(conv, text, user="u1"):
+    return conv.handle(Message("terminal", user, text))
+
+
+def press(conv, data, user="u1"):
+    return conv.handle(Message("terminal", user, data=data, kind="button"))
+
+
+def logged(conv):
+    return list(conv.storage.db.query("select text, status, top_id from questions"))
+
+
+@pytest.mark.parametrize("first, follow, entry, part", [
+    ("đăng ký khai sinh cho con", "còn lệ phí thì sao?", "khai-sinh", "Phí, lệ phí"),
+    ("dang ky tam tru", "mất bao lâu vậy", "tam-tru", "Thời hạn giải quyết"),
+    ("làm lý lịch tư pháp", "nộp online được không", "ly-lich-tu-phap", "Nộp trực tuyến"),
+    ("đăng ký kết hôn", "vậy cần mang gì", "ket-hon", "Hồ sơ cần chuẩn bị"),
+])
+def test_a_follow_up_is_read_against_the_entry_just_shown(conversation, first, follow,
+                                                          entry, part):
+    say(conversation, first)
+    reply = say(conversation, follow)[0]
+    title = conversation.knowledge.entries[entry].title
+    assert title in reply.text.splitlines()[0]  # the topic is named first
+    assert part in reply.text or reply.text.count("\n") >= 2
+    assert logged(conversation)[-1] == {"text": follow, "status": "context", "top_id": entry}
+
+
+def test_a_follow_up_can_be_one_of_the_entrys_answer_items(conversation):
+    say(conversation, "làm giấy khai sinh cho bé")
+    reply = say(conversation, "ông bà đi làm thay được không")[0]
+    lines = reply.text.splitlines()
+    assert lines[0].endswith("Đăng ký khai sinh")
+    assert "ủy quyền" in reply.text and lines[2].split()[0].strip(".,") in ("Được", "Có", "Không")
+
+
+def test_a_new_topic_starts_fresh_and_a_different_domain_never_uses_the_topic(conversation):
+    say(conversation, "đăng ký khai sinh")
+    reply = say(conversation, "thế còn phiếu lý lịch tư pháp có làm online được không?")[0]
+    assert "lý lịch tư pháp" in reply.text and "khai sinh" not in reply.text.lower()
+    assert conversation.storage.get_state("terminal", "u1")["topic"]["entry"] == "ly-lich-tu-phap"
+    weather = say(conversation, "thời tiết hôm nay thế nào")[0]
+    assert "Phiếu lý lịch" not in weather.text.splitlines()[0]
+
+
+def test_the_part_asked_carries_over_to_a_new_entry_named_as_a_follow_up(conversation):
+    say(conversation, "chứng thực bản sao hết bao nhiêu tiền")
+    reply = say(conversation, "còn chứng thực chữ ký thì sao")[0]
+    assert "Chứng thực chữ ký" in reply.text.splitlines()[0] and "Phí, lệ phí" in reply.text
+
+
+def test_the_topic_is_forgotten_after_a_while(conversation):
+    say(conversation, "đăng ký tạm trú")
+    state = conversation.storage.get_state("terminal", "u1")
+    state["topic"]["at"] = int(time.time()) - topic.TOPIC_MINUTES * 60 - 5
+    conversation.storage.set_state("terminal", "u1", state)
+    reply = say(conversation, "mất bao lâu vậy")[0]
+    assert "Đăng ký tạm trú" not in reply.text.splitlines()[0]
+
+
+def test_the_topic_survives_a_restart(tmp_path, knowledge, matcher):
+    first = Conversation(knowledge, Storage(tmp_path / "bot.db"), matcher)
+    say(first, "gia hạn tạm trú")
+    again = Conversation(knowledge, Storage(tmp_path / "bot.db"), matcher)
+    reply = say(again, "lệ phí bao nhiêu")[0]
+    assert reply.text.splitlines()[0].endswith("Gia hạn tạm trú") and "Phí, lệ phí" in reply.text
+
+
+# --- stated wishes -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, name, category", [
+    ("Tôi muốn phản ánh cán bộ xã thái độ không tốt", "feedback", "thai-do"),
+    ("toi muon phan anh ho so tre hen", "feedback", "tre-hen"),
+    ("em muốn gửi góp ý", "feedback", "gop-y"),
+    ("xóa dữ liệu của tôi đi", "delete_data", None),
+    ("xoa thong tin ca nhan cua toi", "delete_data", None),
+    ("tra cứu phản ánh PA-2026-000123", "lookup", None),
+    ("thôi", "cancel", None), ("huy", "cancel", None), ("Thôi, để sau tôi gửi", "cancel", None),
+    ("không gửi nữa", "cancel", None), ("menu", "menu", None), ("về menu chính", "menu", None),
+    ("cho tôi gặp cán bộ", "human", None), ("hoi can bo", "human", None),
+    ("cán bộ một cửa hách dịch, gây khó dễ", "grievance", "thai-do"),
+])
+def test_wishes_in_plain_words(text, name, category):
+    wish = intents.detect(text)
+    assert wish is not None and wish.name == name and wish.category == category
+
+
+@pytest.mark.parametrize("text", [
+    "thôi chắc mình lập công ty luôn, thành lập doanh nghiệp thì sao",
+    "phản ánh ở đâu", "khiếu nại khác phản ánh thế nào", "làm khai sinh cần gì",
+    "menu thủ tục đất đai có những gì",
+])
+def test_questions_are_not_wishes(text):
+    assert intents.detect(text) is None
+
+
+def test_a_wish_to_complain_starts_the_flow_with_its_category(conversation):
+    reply = say(conversation, "tôi muốn phản ánh cán bộ phường gây khó dễ")[0]
+    state = conversation.storage.get_state("terminal", "u1")
+    assert state["flow"] == "feedback" and state["fb"] == {"step": "text", "category": "thai-do"}
+    assert "Thái độ" in reply.text
+
+
+def test_a_complaint_gets_the_way_to_complain(conversation):
+    reply = say(conversation, "đến một cửa chờ cả buổi mà không có ai làm việc")[0]
+    assert "phản ánh" in reply.text
+    assert reply.options[0].data == "fb:c:thai-do"
+    started = press(conversation, "fb:c:thai-do")[0]
+    assert conversation.storage.get_state("terminal", "u1")["fb"]["step"] == "text"
+    assert "mô tả" in started.text
+
+
+def test_plain_words_leave_a_flow_and_a_question_inside_it_is_answered(conversation):
+    say(conversation, "/phananh")
+    press(conversation, "fb:c:khac")
+    say(conversation, "Cán bộ hẹn trả kết quả mà không trả, tôi chờ cả tuần.")
+    asked = say(conversation, "làm giấy khai sinh cần những giấy tờ gì")[-1]
+    assert "Hồ sơ cần chuẩn bị" in asked.text
+    datas = [o.data for o in asked.options]
+    assert "fb:go" in datas and "fb:stop" in datas
+    assert conversation.storage.get_state("terminal", "u1")["flow"] == "feedback"
+    back = press(conversation, "fb:go")[0]
+    assert "số điện thoại" in back.text or "thủ tục nào" in back.text
+    left = say(conversation, "thôi không gửi nữa")[0]
+    assert left.text.startswith("Đã hủy")
+    assert "flow" not in conversation.storage.get_state("terminal", "u1")
+    assert conversation.storage.feedback_of("terminal", "u1") == []
+
+
+def test_asking_a_person_forwards_the_unanswered_question(conversation):
+    question = "xin phép bay flycam ở đâu"
+    unknown = say(conversation, question)[0]
+    assert "fb:ask" in [o.data for o in unknown.options]
+    replies = press(conversation, "fb:ask")
+    assert question in replies[0].text
+    state = conversation.storage.get_state("terminal", "u1")
+    assert state["fb"]["category"] == "hoi-dap" and state["fb"]["text"] == question
+    press(conversation, "fb:p:no")
+    done = press(conversation, "fb:send")[0]
+    ticket = done.text.split("Mã phản ánh: ")[1].split()[0]
+    row = conversation.storage.get_feedback(ticket)
+    assert row["category"] == "hoi-dap" and row["text"] == question
+
+
+# --- end to end ------------------------------------------------------------------------------
+
+
+def test_zalo_follow_up_after_a_restart(tmp_path, knowledge, matcher):
+    first = Both(tmp_path, knowledge, matcher)
+    try:
+        [card] = first.say("đăng ký thường trú")
+        assert "Đăng ký thường trú" in card
+    finally:
+        first.close()
+    again = Both(tmp_path, knowledge, matcher)  # the same SQLite file
+    try:
+        [reply] = again.say("con phi bao nhieu")
+        assert reply.splitlines()[0].endswith("Đăng ký thường trú")
+        assert "Phí, lệ phí" in reply or "đồng" in reply.split("\n\n")[1]
+    finally:
+        again.close()
+
+
+def test_telegram_plain_word_leaves_a_feedback_after_a_restart(tmp_path, knowledge, matcher):
+    first = Running(tmp_path, knowledge, matcher)
+    try:
+        first.say("tôi muốn phản ánh hồ sơ bị trễ hẹn")
+    finally:
+        first.close()
+    again = Running(tmp_path, knowledge, matcher)
+    try:
+        [left] = again.say("huỷ")
+        assert left["text"].startswith("Đã hủy")
+        state = again.conv.storage.get_state("telegram", "5001")
+        assert "flow" not in state and again.conv.storage.feedback_of("telegram", "5001") == []
+    finally:
+        again.close()
