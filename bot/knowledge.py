@@ -153,7 +153,7 @@ ANSWER_ITEM = {
 ANSWER_MAX = 420  # characters: one to three sentences on a phone
 # Words meant for editors that must never reach a citizen.
 EDITOR_WORDS = ("chưa kiểm chứng", "chưa xác minh", "một nguồn", "nguồn khác", "cần kiểm tra lại",
-                "chưa rõ nguồn", "theo nguồn")
+                "chưa rõ nguồn", "theo nguồn", "nguồn thứ cấp", "chưa đối chiếu", "báo chí đưa tin")
 STAFF = {"telegram": ("list", False), "zalo": ("list", False), "chat": ("str", False)}
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
@@ -434,6 +434,7 @@ def _check_entry(data: LineDict, rel: str, problems: list[Problem]) -> Entry | N
                                     f"must be one of {', '.join(ONLINE_LEVELS)}"))
     if isinstance(data.get("answers"), list):
         _check_answers(data["answers"], data.line_of("answers"), rel, problems)
+    _check_editor_words(data, rel, problems)
     if not isinstance(entry_id, str) or not isinstance(data.get("title"), str):
         return None
     return Entry(id=entry_id, kind=kind, title=data["title"], data=dict(data), file=rel,
@@ -497,6 +498,30 @@ def _collect_answers(knowledge: Knowledge, problems: list[Problem]) -> None:
                     applied.setdefault(target, []).append(answer)
     for target, answers in applied.items():
         knowledge._answers_for.setdefault(target, []).extend(answers)
+
+
+# Fields that never reach a citizen's screen as they are written
+EDITOR_FIELDS = {"id", "sources", "code", "url", "updated", "kind", "imported"}
+
+
+def _check_editor_words(data: LineDict, rel: str, problems: list[Problem]) -> None:
+    """A note meant for editors ("chưa kiểm chứng", "một nguồn nói") in a field a citizen
+    reads is an error: leave the fact out, or say where to ask (YAML comments are for
+    editors)."""
+    for key, value in data.items():
+        if key in EDITOR_FIELDS or key == "answers":
+            continue
+        texts = value if isinstance(value, list) else \
+            list(value.values()) if isinstance(value, dict) else [value]
+        for text in texts:
+            if not isinstance(text, str):
+                continue
+            low = unicodedata.normalize("NFC", text).lower()
+            word = next((w for w in EDITOR_WORDS if w in low), None)
+            if word:
+                problems.append(Problem(rel, data.line_of(key), key, f"'{word}' is a note for "
+                                        "editors: citizens see this text (leave the fact out, "
+                                        "say where to ask, or move the note to a # comment)"))
 
 
 def _check_links(knowledge: Knowledge, problems: list[Problem]) -> None:

@@ -158,8 +158,9 @@ def procedure_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None
         lines = [title, f"{ASPECT_TITLES[aspect]}:", body]
         if aspect not in ("time", "legal", "notes") and entry.get("processing_time"):
             lines.append(f"⏱ Thời hạn: {entry.get('processing_time')}")
-        if aspect == "legal" and entry.get("sources"):
-            lines.append("Nguồn: " + "; ".join(entry.get("sources")[:2]))
+        official = [s for s in entry.get("sources") or [] if ".gov.vn" in s and " " not in s]
+        if aspect == "legal" and official:  # the official pages; the rest is for editors
+            lines.append("Nguồn: " + "; ".join(official[:2]))
         return Reply("\n\n".join(lines), procedure_options(entry, skip=aspect))
     head = [title, " · ".join(f"{label}: {entry.get(key)}" for key, label in
                               (("field", "Lĩnh vực"), ("agency", "Cơ quan")) if entry.get(key))]

@@ -223,3 +223,15 @@ def test_answer_items_serve_their_entry_and_the_entries_they_apply_to(tmp_path):
     assert keys[0] == "mau-thu-tuc#tre-han"
     assert keys[-1] == "noi-nop#nho-nguoi-khac"
     assert knowledge.answers["noi-nop#nho-nguoi-khac"].text.startswith("Được, nếu")
+
+
+def test_notes_for_editors_never_reach_a_citizen(tmp_path):
+    entries = GOOD.replace("    fee: Miễn phí\n",
+                           "    fee: Miễn phí (theo nguồn thứ cấp, chưa kiểm chứng)\n", 1)
+    found = problems(make(tmp_path, entries))
+    assert any(p.startswith("knowledge/entries.yaml:") and ": fee: '" in p
+               and "note for editors" in p for p in found), found
+    sourced = GOOD.replace("sources: [https://dichvucong.gov.vn]",
+                           "sources: [https://dichvucong.gov.vn, báo chí đưa tin (nguồn thứ cấp)]")
+    (tmp_path / "b").mkdir()
+    assert problems(make(tmp_path / "b", sourced)) == []  # sources are for editors
