@@ -137,9 +137,9 @@ def dispatch(ctx: Context, msg: Message, state: UserState) -> list[Reply]:
     if state.get("flow") == feedback.FLOW:
         return feedback.typed(ctx, msg, text, state)
     if state.pop("awaiting", None) == "commune":
-        office = offices.find(ctx.knowledge, text)
-        if office is not None:
-            return [offices.remember(ctx.knowledge, state, office)]
+        replies = offices.typed(ctx, text, state, small_talk(text) is not None)
+        if replies:
+            return replies
     talk = small_talk(text)
     if talk == "greeting":
         return [routes.welcome(ctx)]
