@@ -146,9 +146,9 @@ def dispatch(ctx: Context, msg: Message, state: UserState) -> list[Reply]:
             return feedback.paused(ctx, [Reply("Dạ, rất vui được giúp bạn.")])
         return feedback.typed(ctx, msg, text, state)
     if state.pop("awaiting", None) == "commune":
-        office = offices.find(ctx.knowledge, text)
-        if office is not None:
-            return [offices.remember(ctx.knowledge, state, office)]
+        replies = offices.typed(ctx, text, state, small_talk(text) is not None)
+        if replies:
+            return replies
     if wish is not None:
         return intents.handle(ctx, msg, wish, state)
     talk = small_talk(text)

@@ -65,9 +65,15 @@ def menu(ctx: Context, path: list[str] | None = None) -> Reply:
 
 
 def show(ctx: Context, entry: Entry, aspect: str | None, state: UserState) -> list[Reply]:
-    """An entry's card; where it depends on the office, the citizen's own office."""
-    reply = entry_card(ctx.knowledge, entry, aspect)
+    """An entry's card; where it depends on the office, the citizen's own office: first
+    for an entry about the office itself (hours, address, phones), after the procedure's
+    own text for where to submit."""
     level = offices.OFFICE_ENTRIES.get(entry.id)
+    if level and entry.kind != "procedure":
+        local = offices.local_first(ctx.knowledge, entry, state, level)
+        if local is not None:
+            return [local]
+    reply = entry_card(ctx.knowledge, entry, aspect)
     if entry.kind == "procedure" and aspect == "place":
         level = "tỉnh" if "tỉnh" in str(entry.get("level", "")) and \
             "xã" not in str(entry.get("level", "")) else "xã"
