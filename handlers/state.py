@@ -21,7 +21,8 @@ class FeedbackState(TypedDict, total=False):
 
 class UserState(TypedDict, total=False):
     options: list[str]  # Option.data of the last reply's choices, for a typed number
-    labels: list[str]  # their labels, folded, for a choice typed in words
+    labels: list[str]  # their labels as shown (once kept folded), for a choice typed in
+    # words and to show the options again
     flow: str  # "feedback" while a feedback is under way
     fb: FeedbackState
     staff_answer: str  # the ticket whose answer a staff member is typing
