@@ -13,6 +13,7 @@ class FeedbackState(TypedDict, total=False):
     """A feedback being written (see handlers/feedback.py)."""
 
     step: str  # category, text, procedure, consent, phone, confirm
+    draft: str  # random id given when the flow starts: a second "Gửi" files nothing new
     category: str  # a key of bot.storage.CATEGORIES
     text: str
     procedure: str | None  # the entry id it concerns, None for none
