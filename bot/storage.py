@@ -363,11 +363,12 @@ class Storage:
         return self.get_feedback(ticket)
 
     def forget_user(self, channel: str, user_id: str) -> int:
-        """Remove a citizen's phone and chat link; the anonymous text stays."""
+        """Remove a citizen's phone and chat link; the anonymous text stays. The draft
+        key goes too: its digest covers the phone number."""
         with self._transaction():
             cursor = self.db.execute(
-                "update feedback set user_id = null, phone = null, updated = ? "
-                "where channel = ? and user_id = ?", [now(), channel, user_id])
+                "update feedback set user_id = null, phone = null, draft = null, "
+                "updated = ? where channel = ? and user_id = ?", [now(), channel, user_id])
             self.db.execute("delete from state where channel = ? and user_id = ?",
                             [channel, user_id])
             self.db.execute("delete from outbox where channel = ? and chat_id = ? and "
@@ -378,8 +379,8 @@ class Storage:
         """Drop phones and chat links of feedback closed or answered over ``days`` ago."""
         cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).isoformat()
         cursor = self.db.execute(
-            "update feedback set phone = null, user_id = null, updated = ? where "
-            "status in ('answered', 'closed') and updated < ? and "
+            "update feedback set phone = null, user_id = null, draft = null, updated = ? "
+            "where status in ('answered', 'closed') and updated < ? and "
             "(phone is not null or user_id is not null)", [now(), cutoff])
         return cursor.rowcount
 

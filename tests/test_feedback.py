@@ -379,6 +379,17 @@ def test_storage_returns_the_filed_ticket_for_the_same_draft(tmp_path):
     with pytest.raises(sqlite3.IntegrityError):  # the index holds even past add_feedback
         storage.db.execute("insert into feedback (ticket, channel, user_id, draft) values "
                            "('PA-X', 'zalo', 'u', 'd1:abc')")
+    # the draft key's digest covers the phone: it goes with the phone and the chat link
+    phoned = storage.add_feedback("zalo", "p", "khac", "có số", phone="0912345678",
+                                  draft="d2:def")
+    storage.forget_user("zalo", "p")
+    assert storage.get_feedback(phoned)["draft"] is None
+    storage.set_status(other_user, "closed", "test")
+    storage.db.execute("update feedback set updated = '2000-01-01' where ticket = ?",
+                       [other_user])
+    storage.purge_personal(30)
+    assert storage.get_feedback(other_user)["draft"] is None
+    assert storage.get_feedback(first)["draft"] == "d1:abc"
 
 
 def test_an_older_database_gains_the_draft_column(tmp_path):
