@@ -65,6 +65,11 @@ MIGRATIONS: list[list[str]] = [
     ],
     # the answer item a reply led with ("khai-sinh#tre-han"), or null
     ["alter table questions add column answer text"],
+    # the draft a feedback was filed from: a second "Gửi" of the same draft (the bot
+    # killed after the commit, before the flow's end was saved) finds the first ticket
+    ["alter table feedback add column draft text",
+     "create unique index idx_feedback_draft on feedback (channel, user_id, draft) "
+     "where draft is not null"],
 ]
 
 
@@ -239,17 +244,24 @@ class Storage:
 
     def add_feedback(self, channel: str, user_id: str, category: str, text: str,
                      phone: str | None = None, procedure_id: str | None = None,
-                     notify=None) -> str:
+                     notify=None, draft: str | None = None) -> str:
         """Store a feedback and return its ticket; raises StorageError if not committed.
 
         ``notify(ticket)`` gives (channel, chat_id, text, options) messages for staff,
-        queued in the same transaction: no feedback without its staff notice."""
+        queued in the same transaction: no feedback without its staff notice.
+        ``draft`` names what the citizen confirmed: when this user already filed that
+        draft, its ticket is returned and nothing is written or queued again."""
         if self.degraded and not self._recover():
             raise StorageError(f"database unavailable: {self.degraded}")
         at = now()
         year = int(at[:4])
         try:
             with self._transaction():
+                filed = self.db.execute(
+                    "select ticket from feedback where channel = ? and user_id = ? and "
+                    "draft = ?", [channel, user_id, draft]).fetchone() if draft else None
+                if filed:
+                    return filed[0]
                 self.db.execute(
                     "insert into ticket_seq (year, last) values (?, 1) "
                     "on conflict(year) do update set last = last + 1", [year])
@@ -258,10 +270,10 @@ class Storage:
                 ticket = f"PA-{year}-{seq:06d}"
                 self.db.execute(
                     "insert into feedback (ticket, year, seq, at, channel, user_id, category, "
-                    "procedure_id, text, phone, status, updated) "
-                    "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?)",
+                    "procedure_id, text, phone, status, updated, draft) "
+                    "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)",
                     [ticket, year, seq, at, channel, user_id, category, procedure_id, text,
-                     phone, at])
+                     phone, at, draft])
                 self._event(ticket, f"{channel}:citizen", "created", category)
                 for chat_channel, chat_id, notice, options in (notify(ticket) if notify else []):
                     self._enqueue(chat_channel, chat_id, notice, options)
@@ -352,11 +364,12 @@ class Storage:
         return self.get_feedback(ticket)
 
     def forget_user(self, channel: str, user_id: str) -> int:
-        """Remove a citizen's phone and chat link; the anonymous text stays."""
+        """Remove a citizen's phone and chat link; the anonymous text stays. The draft
+        key goes too: its digest covers the phone number."""
         with self._transaction():
             cursor = self.db.execute(
-                "update feedback set user_id = null, phone = null, updated = ? "
-                "where channel = ? and user_id = ?", [now(), channel, user_id])
+                "update feedback set user_id = null, phone = null, draft = null, "
+                "updated = ? where channel = ? and user_id = ?", [now(), channel, user_id])
             self.db.execute("delete from state where channel = ? and user_id = ?",
                             [channel, user_id])
             self.db.execute("delete from outbox where channel = ? and chat_id = ? and "
@@ -367,8 +380,8 @@ class Storage:
         """Drop phones and chat links of feedback closed or answered over ``days`` ago."""
         cutoff = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=days)).isoformat()
         cursor = self.db.execute(
-            "update feedback set phone = null, user_id = null, updated = ? where "
-            "status in ('answered', 'closed') and updated < ? and "
+            "update feedback set phone = null, user_id = null, draft = null, updated = ? "
+            "where status in ('answered', 'closed') and updated < ? and "
             "(phone is not null or user_id is not null)", [now(), cutoff])
         return cursor.rowcount
 

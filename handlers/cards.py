@@ -40,8 +40,10 @@ def bullets(items: list[str]) -> str:
     return "\n".join(f"• {item}" for item in items)
 
 
-def numbered(items: list[str]) -> str:
-    return "\n".join(f"{n}. {item}" for n, item in enumerate(items, 1))
+def step_lines(items: list[str]) -> str:
+    """Steps as "Bước 1: …", never "1. …": on channels without buttons the options
+    under a card are numbered lines, and a typed number picks one of those."""
+    return "\n".join(f"Bước {n}: {item}" for n, item in enumerate(items, 1))
 
 
 def _updated(entry: Entry) -> str:
@@ -123,10 +125,17 @@ def _footer(entry: Entry) -> str:
         if updated else ""
 
 
-def procedure_options(entry: Entry, skip: str | None = None) -> list[Option]:
-    options = [Option(label, data(ENTRY, entry.id, aspect))
+CURRENT = "✓ "  # before the option of the part a card shows
+
+
+def procedure_options(entry: Entry, current: str | None = None) -> list[Option]:
+    """The parts of a procedure, in one order on every card of it, so that a number
+    typed on a channel without buttons always picks the same part ("3" is the fee on
+    the overview and on the documents card alike); the part shown is marked."""
+    options = [Option(f"{CURRENT}{label}" if aspect == current else label,
+                      data(ENTRY, entry.id, aspect))
                for aspect, label in ASPECT_LABELS.items()
-               if aspect != skip and entry.get(ASPECT_FIELDS[aspect])]
+               if entry.get(ASPECT_FIELDS[aspect])]
     url = _online_url(entry)
     if url:
         options.append(Option("🌐 Mở trang nộp trực tuyến", url=url))
@@ -161,7 +170,7 @@ def procedure_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None
         official = [s for s in entry.get("sources") or [] if ".gov.vn" in s and " " not in s]
         if aspect == "legal" and official:  # the official pages; the rest is for editors
             lines.append("Nguồn: " + "; ".join(official[:2]))
-        return Reply("\n\n".join(lines), procedure_options(entry, skip=aspect))
+        return Reply("\n\n".join(lines), procedure_options(entry, current=aspect))
     head = [title, " · ".join(f"{label}: {entry.get(key)}" for key, label in
                               (("field", "Lĩnh vực"), ("agency", "Cơ quan")) if entry.get(key))]
     parts = ["\n".join(line for line in head if line)]
@@ -216,7 +225,7 @@ def entry_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) ->
     if body:
         parts.append(body)
     if entry.get("steps"):
-        parts.append(numbered(entry.get("steps")))
+        parts.append(step_lines(entry.get("steps")))
     if entry.kind == "contact":
         lines = contact_lines(entry, hotline)
         if lines:

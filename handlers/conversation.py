@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 from collections import deque
 
@@ -26,7 +27,7 @@ from handlers import feedback, intents, offices, routes, screens, staff, topic
 from handlers.cards import MENU
 from handlers.context import Context
 from handlers.state import UserState
-from handlers.types import Message, Reply
+from handlers.types import Message, Option, Reply, pick_hint
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class Conversation:
         try:
             choices = [o for o in replies[-1].options if o.data] if replies else []
             state["options"] = [o.data for o in choices]
-            state["labels"] = [fold(o.label) for o in choices]
+            state["labels"] = [o.label for o in choices]  # as shown, to show them again
             ctx.storage.set_state(msg.channel, msg.user_id, state)
         except Exception:
             log.exception("could not save conversation state")
@@ -128,6 +129,8 @@ def dispatch(ctx: Context, msg: Message, state: UserState) -> list[Reply]:
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS]
     chosen = picked(text, state)
+    if isinstance(chosen, Reply):  # a number that picks nothing: never a question
+        return [chosen]
     if chosen:
         return routes.press(ctx, msg, chosen, state)
     if text.startswith("/"):
@@ -159,17 +162,62 @@ def dispatch(ctx: Context, msg: Message, state: UserState) -> list[Reply]:
     return answer(ctx, msg, text, state)
 
 
-def picked(text: str, state: UserState) -> str | None:
-    """A bare number, or an option's own words, picks an option of the last reply
-    (channels without buttons show options as numbered lines)."""
+# A number typed to pick an option, as people type it. Folding has already dropped the
+# punctuation ("2.", "2)", "#2", "(2)" are "2"); around it may come "chọn", "số", "mục",
+# "em chọn số 2 ạ", "2 nhé". A number in words ("số hai") needs such a word before it.
+_WHO = r"(?:(?:em|toi|minh|con|chau)\s+)?"
+_VERB = r"(?:(?:chon|lua chon|xin chon)\s+)?"
+_NOUN = r"(?:(?:so|muc|phuong an|cau|option)\s+)?"
+_POLITE = r"(?:\s+(?:a|nhe|nha|nhen|ah|ak))*"
+_DIGITS = re.compile(rf"^{_WHO}{_VERB}{_NOUN}(\d+){_POLITE}$")
+_WORDS = re.compile(rf"^{_WHO}(?:(?:chon|lua chon|xin chon)\s+)?(?:so|muc|phuong an)\s+"
+                    rf"(mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi){_POLITE}$"
+                    rf"|^{_WHO}(?:chon|lua chon|xin chon)\s+"
+                    rf"(mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi){_POLITE}$")
+_NAMES = {"mot": 1, "hai": 2, "ba": 3, "bon": 4, "tu": 4, "nam": 5, "sau": 6, "bay": 7,
+          "tam": 8, "chin": 9, "muoi": 10}
+
+
+def typed_number(text: str) -> int | None:
+    """The number in "2", "2.", "#2", "số 2", "chọn 2 ạ", "số hai"; None for anything else
+    (a phone number typed with spaces, "2 3", a question)."""
+    words = fold(text.replace("\u20e3", ""))  # "2️⃣" is 2, its keycap sign
+    found = _DIGITS.match(words)
+    if found:
+        return int(found.group(1))
+    found = _WORDS.match(words)
+    return _NAMES[found.group(1) or found.group(2)] if found else None
+
+
+def picked(text: str, state: UserState) -> str | Reply | None:
+    """What a typed number, or an option's own words, picks among the options of the
+    last reply (channels without buttons show options as numbered lines): that option's
+    data, or a Reply when a number was typed that picks nothing, or None.
+
+    A number out of range is answered with the range and the options again; a number
+    with no options offered gets a short note. Neither is a question for the matcher.
+    While something waits for typed text (a feedback step, a staff answer, the
+    citizen's commune) such a number goes on there instead: "0912345678" at the phone
+    step is a phone number, "5" at the commune question may be "Phường 5".
+    """
     options = state.get("options") or []
-    if text.isdigit() and 1 <= int(text) <= len(options):
-        return options[int(text) - 1]
     labels = state.get("labels") or []
-    words = fold(text)
-    if words and words in labels and len(labels) == len(options):
-        return options[labels.index(words)]
-    return None
+    number = typed_number(text)
+    if number is not None and 1 <= number <= len(options):
+        return options[number - 1]
+    words, folded = fold(text), [fold(label) for label in labels]
+    if words and len(labels) == len(options) and words in folded:
+        return options[folded.index(words)]
+    if number is None or state.get("flow") or state.get("staff_answer") \
+            or state.get("awaiting"):
+        return None
+    if not options:
+        return Reply("Hiện không có mục nào để chọn theo số. Bạn gõ câu hỏi, hoặc gõ /menu "
+                     "để xem danh mục nhé.", [MENU])
+    again = [Option(label, data) for label, data in zip(labels, options)] \
+        if len(labels) == len(options) else [MENU]
+    which = f"mục số {number}" if number < 1000 else "mục này"  # never echo a phone number
+    return Reply(f"Không có {which}. Bạn {pick_hint(len(options))} nhé.", again)
 
 
 def answer(ctx: Context, msg: Message, text: str, state: UserState) -> list[Reply]:

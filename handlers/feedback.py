@@ -15,7 +15,10 @@ is halfway through survives an upgrade: never rename one.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -75,7 +78,7 @@ def start(ctx: Context, msg: Message, state: UserState, category: str | None = N
                       f"Bạn gửi tiếp vào ngày mai, hoặc gọi tổng đài {ctx.knowledge.hotline} nếu "
                       "việc gấp nhé.", [MENU])]
     state["flow"] = FLOW
-    state["fb"] = {"step": "category"}
+    state["fb"] = {"step": "category", "draft": secrets.token_hex(8)}
     if category in CATEGORIES:
         return _move(state, chose_category(ctx, msg, category, state))
     return [Reply("Bạn muốn phản ánh, kiến nghị về việc gì? " + CANCEL_HINT, _categories())]
@@ -203,7 +206,7 @@ def send(ctx: Context, msg: Message, value: str, state: UserState) -> Moved:
     try:
         ticket = ctx.storage.add_feedback(
             msg.channel, msg.user_id, fb["category"], fb["text"], fb.get("phone"),
-            fb.get("procedure"), notify=staff_notice(ctx, fb))
+            fb.get("procedure"), notify=staff_notice(ctx, fb), draft=draft_key(fb))
     except StorageError:
         return None, [Reply("Xin lỗi, hệ thống chưa lưu được phản ánh của bạn nên chưa thể xác "
                             "nhận. Bạn bấm Gửi lại sau ít phút, hoặc gọi tổng đài "
@@ -213,6 +216,17 @@ def send(ctx: Context, msg: Message, value: str, state: UserState) -> Moved:
     return END, [Reply(f"Đã tiếp nhận phản ánh của bạn. Mã phản ánh: {ticket}\n\n"
                        f"Cán bộ sẽ xem xét và trả lời trong khoảng {days} ngày làm việc; câu "
                        f"trả lời sẽ gửi về đây. Xem tình trạng: /tracuu {ticket}", [MENU])]
+
+
+def draft_key(fb: FeedbackState) -> str:
+    """What a "Gửi" files: the draft's id and a digest of what it says, so that pressing
+    "Gửi" again on the same draft (after a crash between the commit and the saving of
+    the flow's end) finds the ticket already filed, while a draft edited since files
+    what it says now. A draft started before drafts had ids is named by its content."""
+    content = json.dumps([fb.get(k) for k in ("category", "text", "procedure", "phone")],
+                         ensure_ascii=False)
+    digest = hashlib.sha256(content.encode()).hexdigest()[:16]
+    return f"{fb.get('draft') or 'old'}:{digest}"
 
 
 def edit(ctx: Context, msg: Message, value: str, state: UserState) -> Moved:
@@ -234,7 +248,7 @@ UNKNOWN_STEP = STEPS["confirm"]  # a step this version does not know: show the s
 
 def typed(ctx: Context, msg: Message, text: str, state: UserState) -> list[Reply]:
     """A typed message in the middle of a feedback."""
-    fb = state.setdefault("fb", {"step": "category"})
+    fb = state.setdefault("fb", {"step": "category", "draft": secrets.token_hex(8)})
     step = STEPS.get(fb.get("step"), UNKNOWN_STEP)
     return _move(state, step.typed(ctx, msg, text, state))
 
@@ -251,8 +265,8 @@ def press(ctx: Context, msg: Message, parts: list[str], state: UserState) -> lis
     if state.get("flow") != FLOW and action == FB_CATEGORY and value in CATEGORIES:
         return start(ctx, msg, state, value)  # "Gửi phản ánh" under a complaint
     if state.get("flow") != FLOW:
-        return [Reply("Phiên gửi phản ánh này đã kết thúc. Gõ /phananh để gửi phản ánh mới.",
-                      [MENU])]
+        return [Reply("Phiên gửi phản ánh này đã kết thúc. Xem phản ánh đã gửi: /tracuu. "
+                      "Gửi phản ánh mới: /phananh", [MENU])]
     step = STEPS.get((state.get("fb") or {}).get("step"))
     handler = {**AT_ANY_STEP, **(step.buttons if step else {})}.get(action)
     if handler is None:

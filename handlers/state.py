@@ -13,6 +13,7 @@ class FeedbackState(TypedDict, total=False):
     """A feedback being written (see handlers/feedback.py)."""
 
     step: str  # category, text, procedure, consent, phone, confirm
+    draft: str  # random id given when the flow starts: a second "Gửi" files nothing new
     category: str  # a key of bot.storage.CATEGORIES
     text: str
     procedure: str | None  # the entry id it concerns, None for none
@@ -30,7 +31,8 @@ class Topic(TypedDict, total=False):
 
 class UserState(TypedDict, total=False):
     options: list[str]  # Option.data of the last reply's choices, for a typed number
-    labels: list[str]  # their labels, folded, for a choice typed in words
+    labels: list[str]  # their labels as shown (once kept folded), for a choice typed in
+    # words and to show the options again
     flow: str  # "feedback" while a feedback is under way
     fb: FeedbackState
     staff_answer: str  # the ticket whose answer a staff member is typing

@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def pick_hint(count: int) -> str:
+    """How to pick one of ``count`` numbered options: "gõ 1 để chọn" for one, else
+    "gõ số từ 1 đến N để chọn" (never "từ 1 đến 1")."""
+    return "gõ 1 để chọn" if count == 1 else f"gõ số từ 1 đến {count} để chọn"
+
+
 @dataclass(frozen=True)
 class Option:
     """A choice under a reply: a button where the channel has them, a number elsewhere.
@@ -28,7 +34,8 @@ class Reply:
         """The reply for a channel without buttons: choices numbered, links spelled out.
 
         Only options with ``data`` are numbered, in order, so that a bare number typed
-        back picks the same option (see ``handlers.conversation.picked``).
+        back picks the same option (see ``handlers.conversation.picked``). The line
+        saying how to pick is left out when the text already says it.
         """
         lines = [self.text]
         choices = [o for o in self.options if o.data]
@@ -36,7 +43,9 @@ class Reply:
         if choices:
             lines.append("")
             lines += [f"{n}. {o.label}" for n, o in enumerate(choices, 1)]
-            lines.append(f"(Gõ số từ 1 đến {len(choices)} để chọn)")
+            hint = pick_hint(len(choices))
+            if hint not in self.text.lower():
+                lines.append(f"({hint[0].upper()}{hint[1:]})")
         if links:
             lines.append("")
             lines += [f"{o.label}: {o.url}" for o in links]

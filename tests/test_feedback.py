@@ -2,6 +2,7 @@
 
 import csv
 import datetime as dt
+import json
 import os
 import re
 import signal
@@ -264,3 +265,149 @@ def test_every_confirmed_ticket_survives_kill_9(tmp_path):
     stored = dict(sqlite3.connect(db).execute("select ticket, text from feedback"))
     for n, ticket in enumerate(confirmed):
         assert stored.get(ticket) == texts[n], ticket
+
+
+# --- a second "Gửi" of the same draft -------------------------------------------------------
+
+
+def to_confirm(conv, user="c1", text="Quầy lấy số thứ tự ở trung tâm hành chính hay bị hỏng"):
+    conv.handle(Message("zalo", user, text="/phananh"))
+    conv.handle(Message("zalo", user, data="fb:c:khac", kind="button"))
+    step = conv.handle(Message("zalo", user, text=text))[0]
+    if "thủ tục nào" in step.text:
+        conv.handle(Message("zalo", user, data="fb:t:-", kind="button"))
+    return conv.handle(Message("zalo", user, data="fb:p:no", kind="button"))[0]
+
+
+def saved_state(db, user="c1"):
+    return sqlite3.connect(db).execute("select data from state where channel = 'zalo' and "
+                                       "user_id = ?", [user]).fetchone()[0]
+
+
+def lose_the_state_save(db, data, user="c1"):
+    """What a kill -9 between the commit and the saving of the state leaves on disk: the
+    feedback committed, the state still at the step before."""
+    with sqlite3.connect(db) as conn:
+        conn.execute("update state set data = ? where channel = 'zalo' and user_id = ?",
+                     [data, user])
+
+
+def counts(db):
+    conn = sqlite3.connect(db)
+    return (conn.execute("select count(*) from feedback").fetchone()[0],
+            conn.execute("select count(*) from outbox where text like '📣 Phản ánh mới%'"
+                         ).fetchone()[0])
+
+
+def send(conv, user="c1"):
+    return conv.handle(Message("zalo", user, data="fb:send", kind="button"))[0].text
+
+
+def test_a_second_send_of_the_same_draft_gives_the_same_ticket(knowledge, matcher, tmp_path):
+    db = tmp_path / "twice.db"
+    config = Config(staff_chats={"telegram:-100"})
+    conv = Conversation(knowledge, Storage(db), matcher, config)
+    to_confirm(conv)
+    before = saved_state(db)
+    assert json.loads(before)["fb"]["draft"]  # the draft has its id from the start
+    first = TICKET.search(send(conv)).group(1)
+    lose_the_state_save(db, before)
+    restarted = Conversation(knowledge, Storage(db), matcher, config)
+    again = send(restarted)
+    assert TICKET.search(again).group(1) == first
+    assert counts(db) == (1, 1)  # one ticket, one staff notice
+    # the flow is over now: a third press points to what was sent
+    third = send(restarted)
+    assert "kết thúc" in third and "/tracuu" in third and "Mã phản ánh" not in third
+    # the next feedback of the same citizen is a new draft and a new ticket
+    to_confirm(restarted, text="Quầy lấy số thứ tự ở trung tâm hành chính vẫn còn hỏng")
+    assert TICKET.search(send(restarted)).group(1) != first
+    assert counts(db) == (2, 2)
+
+
+def test_a_draft_started_by_an_older_version_is_named_by_its_content(knowledge, matcher,
+                                                                        tmp_path):
+    db = tmp_path / "old.db"
+    storage = Storage(db)
+    old = {"flow": "feedback", "fb": {"step": "confirm", "category": "khac",
+                                      "text": "Bãi giữ xe ở trung tâm thu tiền sai quy định",
+                                      "procedure": None}}  # no draft id: older version
+    storage.set_state("zalo", "c1", old)
+    conv = Conversation(knowledge, storage, matcher)
+    first = TICKET.search(send(conv)).group(1)
+    storage.set_state("zalo", "c1", old)  # the state save lost, as after kill -9
+    assert TICKET.search(send(Conversation(knowledge, Storage(db), matcher))
+                         ).group(1) == first
+    assert counts(db)[0] == 1
+    storage.set_state("zalo", "c2", old)  # another citizen with the same words files own
+    assert TICKET.search(send(conv, "c2")).group(1) != first
+    assert counts(db)[0] == 2
+
+
+def test_a_draft_edited_after_the_lost_save_files_what_it_says_now(knowledge, matcher,
+                                                                      tmp_path):
+    db = tmp_path / "edit.db"
+    conv = Conversation(knowledge, Storage(db), matcher)
+    to_confirm(conv)
+    before = saved_state(db)
+    first = TICKET.search(send(conv)).group(1)
+    lose_the_state_save(db, before)
+    conv = Conversation(knowledge, Storage(db), matcher)
+    conv.handle(Message("zalo", "c1", data="fb:edit", kind="button"))
+    conv.handle(Message("zalo", "c1", text="Quầy lấy số hỏng, lại còn không ai hướng dẫn"))
+    conv.handle(Message("zalo", "c1", data="fb:p:no", kind="button"))
+    second = TICKET.search(send(conv)).group(1)
+    assert second != first  # not silently the old text under the old number
+    assert conv.storage.get_feedback(second)["text"].startswith("Quầy lấy số hỏng, lại")
+
+
+def test_storage_returns_the_filed_ticket_for_the_same_draft(tmp_path):
+    storage = Storage(tmp_path / "draft.db")
+    notice = lambda ticket: [("telegram", "-100", f"📣 Phản ánh mới {ticket}", [])]  # noqa
+    first = storage.add_feedback("zalo", "u", "khac", "một nội dung", notify=notice,
+                                 draft="d1:abc")
+    assert storage.add_feedback("zalo", "u", "khac", "một nội dung", notify=notice,
+                                draft="d1:abc") == first
+    other_user = storage.add_feedback("zalo", "v", "khac", "một nội dung", draft="d1:abc")
+    other_channel = storage.add_feedback("telegram", "u", "khac", "một nội dung",
+                                         draft="d1:abc")
+    no_draft = [storage.add_feedback("zalo", "u", "khac", "một nội dung") for _ in range(2)]
+    tickets = [first, other_user, other_channel, *no_draft]
+    assert len(set(tickets)) == 5
+    assert [int(t.rsplit("-", 1)[1]) for t in tickets] == [1, 2, 3, 4, 5]  # none skipped
+    assert len(storage.pending("telegram")) == 1
+    with pytest.raises(sqlite3.IntegrityError):  # the index holds even past add_feedback
+        storage.db.execute("insert into feedback (ticket, channel, user_id, draft) values "
+                           "('PA-X', 'zalo', 'u', 'd1:abc')")
+    # the draft key's digest covers the phone: it goes with the phone and the chat link
+    phoned = storage.add_feedback("zalo", "p", "khac", "có số", phone="0912345678",
+                                  draft="d2:def")
+    storage.forget_user("zalo", "p")
+    assert storage.get_feedback(phoned)["draft"] is None
+    storage.set_status(other_user, "closed", "test")
+    storage.db.execute("update feedback set updated = '2000-01-01' where ticket = ?",
+                       [other_user])
+    storage.purge_personal(30)
+    assert storage.get_feedback(other_user)["draft"] is None
+    assert storage.get_feedback(first)["draft"] == "d1:abc"
+
+
+def test_an_older_database_gains_the_draft_column(tmp_path):
+    from bot.storage import MIGRATIONS
+
+    db = tmp_path / "v2.db"
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("create table schema_version (version integer)")
+    for number, statements in enumerate(MIGRATIONS[:2], start=1):
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute("insert into schema_version values (?)", [number])
+    conn.execute("insert into feedback (ticket, year, seq, channel, user_id, category, text, "
+                 "status) values ('PA-2026-000001', 2026, 1, 'zalo', 'u', 'khac', 'cũ', 'new')")
+    conn.execute("insert into ticket_seq values (2026, 1)")
+    conn.close()
+    storage = Storage(db)
+    assert storage.get_feedback("PA-2026-000001")["draft"] is None
+    ticket = storage.add_feedback("zalo", "u", "khac", "mới", draft="x:1")
+    assert storage.add_feedback("zalo", "u", "khac", "mới", draft="x:1") == ticket
+    assert storage.get_feedback(ticket)["draft"] == "x:1"
