@@ -8,7 +8,8 @@ thanks). The dialogue runs through a real ``Conversation`` on a throwaway SQLite
 as one terminal user; what a reply was about is read from the user's stored state
 (``topic``: the entry and part last shown) and from the flow it left open.
 
-    python bench/conversations.py [--misses N]
+    python bench/conversations.py [--misses N]     # the development set
+    python bench/conversations.py --set blind      # the untouched set: figures only
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from bot.matcher import Matcher  # noqa: E402
 from bot.storage import Storage  # noqa: E402
 from bot.text import fold  # noqa: E402
 
-SET = ROOT / "tests" / "data" / "conversations.jsonl"
+SETS = {"dev": ROOT / "tests" / "data" / "conversations.jsonl",
+        "blind": ROOT / "tests" / "data" / "conversations_blind.jsonl"}
 
 
 def intent_of(state: dict, before: dict, text: str) -> str | None:
@@ -95,13 +97,14 @@ def run(conversations: list[dict], knowledge=None, matcher=None) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--misses", type=int, default=0)
+    parser.add_argument("--set", choices=SETS, default="dev")
+    parser.add_argument("--misses", type=int, default=0, help="print the first N (dev only)")
     args = parser.parse_args()
     from machine import describe
 
     print(describe())
-    conversations = [json.loads(line) for line in SET.read_text(encoding="utf-8").splitlines()
-                     if line.strip()]
+    conversations = [json.loads(line) for line in
+                     SETS[args.set].read_text(encoding="utf-8").splitlines() if line.strip()]
     results = run(conversations)
     kinds = Counter()
     previous = None
@@ -116,7 +119,7 @@ def main() -> None:
     for kind in ("first or new topic", "follow-up", "follow-up, topic right before", "intent"):
         good, total = kinds[kind, True], kinds[kind, True] + kinds[kind, False]
         print(f"  {kind:<30} {good / max(total, 1):6.1%}  ({good}/{total})")
-    for r in [r for r in results if not r["ok"]][:args.misses]:
+    for r in [r for r in results if not r["ok"]][:args.misses if args.set == "dev" else 0]:
         print(f"\n--- {r['id']}.{r['turn']} {r['text']}\n  expect {r['expect']}  got {r['topic']}"
               f"\n  " + r["reply"][:300].replace("\n", "\n  "))
 

@@ -53,7 +53,9 @@ class Step:
 
 
 def _categories() -> list[Option]:
-    return [Option(label, data(FEEDBACK, FB_CATEGORY, key)) for key, label in CATEGORIES.items()]
+    # a question for staff ("hỏi cán bộ") is a kind of its own, not a category to pick
+    return [Option(label, data(FEEDBACK, FB_CATEGORY, key)) for key, label in CATEGORIES.items()
+            if key != ASK_CATEGORY]
 
 
 def _no_phone() -> Option:

@@ -28,30 +28,36 @@ _FILLERS = r"(?:\s+(?:a|ad|admin|nhe|nha|nhen|di|thoi|luon|ban|bot|oi|giup|dum|g
 _WHOLE = {
     "cancel": r"(?:thoi|huy|huy bo|huy di|dung|dung lai|thoat|bo qua|khong gui nua|"
               r"khong can nua|khong phan anh nua|thoi khong gui|thoi khong|cancel|stop)",
-    "menu": r"(?:menu|mo menu|xem menu|ve menu|menu chinh|ve menu chinh|danh muc|xem danh muc|"
-            r"trang chu|ve trang chu|ve trang chinh|quay lai|bat dau lai|lam lai tu dau)",
+    "menu": r"(?:(?:cho\s+)?(?:xem|mo|ve|quay ve|quay lai)?\s*(?:menu|danh muc|danh sach thu tuc|"
+            r"trang chu|trang chinh)(?:\s+chinh)?(?:\s+dau)?|quay lai|quay ve|bat dau lai|"
+            r"lam lai tu dau)",
 }
 # "Thôi, để sau tôi gửi", "thôi khỏi", "không xóa nữa": a short message that starts by
 # dropping the matter and says nothing else
-_DROP = re.compile(r"^(?:thoi|huy|khoi|khong gui|khong xoa|khong can|bo qua)\b")
+_DROP = re.compile(r"^(?:thoi|huy|khoi|khong gui|khong xoa|khong can|khong muon|bo qua|dung)\b")
 _DROP_WORDS = set("thoi huy khoi khong ko k gui xoa nua de sau toi minh em tui bo di doi y roi "
-                  "a ad nhe nha nhen can lam lai khi khac hom luc khac da vay the ok".split())
-_WHOLE_RE = {name: re.compile(rf"^(?:cho\s+)?{words}{_FILLERS}$") for name, words in
-             _WHOLE.items()}
+                  "a ad nhe nha nhen can lam lai khi khac hom luc khac da vay the ok muon dung "
+                  "phan anh nay do cai viec qua".split())
+_WHOLE_RE = {name: re.compile(rf"^(?:cho\s+(?:(?:em|toi|minh|tui|e|t)\s+)?)?{words}{_FILLERS}$")
+             for name, words in _WHOLE.items()}
 TICKET = re.compile(r"\bpa\s*-?\s*(\d{4})\s*-?\s*(\d{1,6})\b")
 _ANYWHERE = {
-    "lookup": re.compile(r"\b(?:tra cuu|xem|kiem tra|hoi)\s+(?:lai\s+)?(?:cac\s+|tinh trang\s+)?"
-                         r"(?:phan anh|kien nghi|gop y)\b|\bphan anh (?:cua toi|cua minh|"
-                         r"da gui|toi da gui|minh da gui)\b"),
+    "lookup": re.compile(r"\b(?:tra cuu|xem|kiem tra|hoi)\s+(?:lai\s+)?(?:cac\s+|tinh trang\s+|"
+                         r"ket qua\s+|ma\s+)?(?:phan anh|phan anh|kien nghi|gop y)\b|"
+                         r"\b(?:phan anh|kien nghi) (?:cua toi|cua minh|cua em|da gui|toi da gui|"
+                         r"minh da gui|em da gui|hom truoc|lan truoc)\b"),
     "delete_data": re.compile(r"\bxoa\s+(?:het\s+|bo\s+|giup\s+|gium\s+)?(?:du lieu|thong tin "
                               r"(?:ca nhan|cua toi|cua minh)|so dien thoai (?:cua )?(?:toi|"
                               r"minh))\b"),
-    "human": re.compile(r"\b(?:gap|noi chuyen voi|chat voi|lien he|hoi|chuyen cho|ket noi voi)"
-                        r"\s+(?:truc tiep\s+)?(?:can bo|nhan vien|nguoi that|tong dai vien|"
-                        r"nguoi truc|admin that)\b|\bhoi can bo\b"),
-    "feedback": re.compile(r"\b(?:muon|can|xin|gui|lam sao de|lam the nao de|cach|de)\s+"
-                           r"(?:\w+\s+){0,2}?(?:phan anh|kien nghi|gop y)\b|"
-                           r"^(?:toi |em |minh |tui )?(?:phan anh|kien nghi|gop y)\b"),
+    "human": re.compile(r"\b(?:gap|noi chuyen voi|noi chuyen truc tiep voi|chat voi|lien he|"
+                        r"lien he voi|hoi|chuyen cho|chuyen sang|ket noi voi|can|muon gap)"
+                        r"\s+(?:truc tiep\s+)?(?:voi\s+)?(?:mot\s+)?(?:can bo|nhan vien|nguoi that|"
+                        r"tong dai vien|tu van vien|nguoi truc|nguoi phu trach|admin that|"
+                        r"con nguoi)\b|\bhoi can bo\b|\bnguoi that\b"),
+    "feedback": re.compile(r"\b(?:muon|can|xin|gui|lam sao de|lam the nao de|cach|de|lam don)\s+"
+                           r"(?:\w+\s+){0,2}?(?:phan anh|kien nghi|gop y|khieu nai|phan nan|"
+                           r"to cao)\b|^(?:toi |em |minh |tui |cho toi |cho em )?(?:phan anh|"
+                           r"kien nghi|gop y|phan nan)\b"),
 }
 # What a complaint is about, from its words; the first that fits.
 CATEGORY_WORDS = [
@@ -87,6 +93,7 @@ def category_of(words: str) -> str | None:
 def detect(text: str) -> Wish | None:
     """The wish a message states, or None for anything else (a question)."""
     words = " ".join(fold(text).replace("?", " ").replace("!", " ").split())
+    words = re.sub(r"\bphan anh\b", "phan anh", words)  # "phản ảnh", often typed
     for name, pattern in _WHOLE_RE.items():
         if pattern.match(words):
             return Wish(name)

@@ -79,30 +79,42 @@ def read(ctx: Context, text: str, match: Match, state: UserState) -> Followed | 
     if entry is None or match.reason == "off_topic" or (
             match.hits and match.hits[0].entry.id == entry.id and match.status == "answer"):
         return None  # no topic, another domain, or it names the topic itself
-    own = [t.plain for t in ctx.matcher.terms(text) if not (t.stop or t.weak or t.filler)
+    terms, aspect = ctx.matcher.read(text)  # the part asked, even where the match
+    # dropped it (an answer about a guide or a faq has no parts)
+    own = [t.plain for t in terms if not (t.stop or t.weak or t.filler)
            and t.plain not in _PARTICLES]
     item = ctx.matcher.answer_for(entry, text)
     if item is not None and item.score >= PROMOTE_AT:
-        return Followed(entry, match.aspect, item)  # this very question about the topic
+        return Followed(entry, aspect, item)  # this very question about the topic
     if item is not None and match.hits and match.hits[0].entry.kind != "procedure":
         # "ông bà đi thay được không" after a birth registration: the general answer
         # (authorisation) matched, but the topic's own answer is the one asked
-        return Followed(entry, match.aspect, item)
+        return Followed(entry, aspect, item)
     if match.hits and match.hits[0].score >= SUGGEST_AT and len(own) >= 2:
         return None  # it names another entry with words of its own: a new topic
     if item is not None:
-        return Followed(entry, match.aspect, item)
-    if len(own) <= 1 or (match.aspect or opens_follow_up(text)) and \
-            _familiar(ctx, entry, own):
-        return Followed(entry, match.aspect, None)  # a part, or nothing of its own
+        return Followed(entry, aspect, item)
+    if len(own) <= 1 or (aspect or opens_follow_up(text)) and _familiar(ctx, entry, own):
+        return Followed(entry, aspect, None)  # a part, or nothing of its own
+    # A situation asked about the topic ("mình ở trọ thì có làm được không"): the message
+    # read with the topic's name before it. Kept when that finds the topic itself and the
+    # message's own words are mostly the topic's (not "xin phép bay flycam").
+    if not _familiar(ctx, entry, own):
+        return None
+    expanded = ctx.matcher.match(f"{entry.title}. {text}")
+    if match.status != "answer" and expanded.status != "unknown" and \
+            expanded.hits[0].entry.id == entry.id:
+        return Followed(entry, expanded.aspect, expanded.answer)
     return None
 
 
 def _familiar(ctx: Context, entry: Entry, words: list[str]) -> bool:
-    """Are most of these words the entry's own ("mỗi trang" for certified
-    copies), not another matter's ("xin phép bay flycam ở đâu")?"""
+    """Are these words, weighed by rarity, at least half the entry's own ("mỗi trang"
+    for certified copies), not another matter's ("xin phép bay flycam ở đâu")?"""
     known = ctx.matcher.answers.vocabulary(entry.id)
-    return sum(w in known for w in words) * 2 > len(words)
+    idf, rare = ctx.matcher.idf, ctx.matcher.max_idf  # a rare word says more
+    weight = {w: idf.get(w, rare) for w in words}
+    return sum(v for w, v in weight.items() if w in known) * 2 >= sum(weight.values())
 
 
 def carried_aspect(text: str, match: Match, state: UserState) -> str | None:

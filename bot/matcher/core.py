@@ -30,6 +30,7 @@ class Matcher:
       frequency over the entries; ``max_idf``: the idf of a feature only one entry has;
     - ``terms(question)``: a citizen message's analysed terms, exactly as ``match``
       reads them (typo repair, then stop words revived inside knowledge words);
+      ``read(question)``: those terms and the part (aspect) the message asks about;
       ``bot.matcher.features(terms)`` turns them into weighted features.
     """
 
@@ -129,9 +130,9 @@ class Matcher:
 
     def terms(self, question: str) -> list[Term]:
         """A citizen message's analysed terms, exactly as ``match`` uses them."""
-        return self._read(question)[0]
+        return self.read(question)[0]
 
-    def _read(self, question: str) -> tuple[list[Term], str | None]:
+    def read(self, question: str) -> tuple[list[Term], str | None]:
         """A citizen message's terms and the aspect it asks about: analysed with typo
         repair, then with stop words revived inside knowledge words."""
         terms, aspect = self.analyzer.analyze(question, repair=self.repair)
@@ -161,7 +162,7 @@ class Matcher:
         return cached
 
     def _match(self, question: str) -> Match:
-        terms, aspect = self._read(question)
+        terms, aspect = self.read(question)
         off = self.off_topic.hits(terms)
         feats = features([t for i, t in enumerate(terms) if i not in off])
         if not feats:
@@ -204,5 +205,5 @@ class Matcher:
     def answer_for(self, entry: Entry, question: str) -> ItemHit | None:
         """The answer item of ``entry`` that a question asks, if any: for a follow-up
         read against the entry the citizen is already talking about."""
-        terms, aspect = self._read(question)
+        terms, aspect = self.read(question)
         return self.answers.best(entry.id, features(terms), aspect)
