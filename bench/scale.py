@@ -55,6 +55,7 @@ def synthetic(base: Knowledge, size: int, seed: int = 7) -> Knowledge:
                           generic=base.generic, off_topic=base.off_topic, office=base.office)
     for entry in real:
         knowledge.entries[entry.id] = entry
+    knowledge.answers, knowledge._answers_for = base.answers, base._answers_for  # curated
     for i in range(size - len(real)):
         model = real[i % len(real)]
         extra = lambda n: " ".join(rng.choice(words) for _ in range(n))  # noqa: E731
