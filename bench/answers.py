@@ -14,6 +14,7 @@ reply it returns is read as that channel would show it.
     python bench/answers.py                    # tests/data/answers_dev.tsv
     python bench/answers.py --set blind        # the untouched set: the figure only
     python bench/answers.py --misses 30        # the first misses, to read (dev only)
+    python bench/answers.py --set blind --first 20   # its first 20 rows: the hard twenty
 """
 
 from __future__ import annotations
@@ -112,11 +113,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", choices=SETS, default="dev")
     parser.add_argument("--misses", type=int, default=0, help="print the first N misses")
+    parser.add_argument("--first", type=int, default=0,
+                        help="score only the first N rows (the blind set's 'hard twenty')")
     args = parser.parse_args()
     from machine import describe
 
     print(describe())
-    results = evaluate(read(SETS[args.set]))
+    rows = read(SETS[args.set])
+    results = evaluate(rows[:args.first] if args.first else rows)
     s = summary(results)
     print(f"{args.set}: {s['rows']} questions; reply states the fact {s['stated']:.1%}; "
           f"led by an answer item {s['led_by_item']:.1%} (states the fact "

@@ -108,14 +108,16 @@ def aspect_body(entry: Entry, aspect: str, knowledge: Knowledge | None = None) -
 
 
 def brief(text: str, limit: int = 170) -> str:
-    """The first sentence of a text, cut at a word under ``limit`` characters: the
-    overview card stays short, the full text is one tap away."""
+    """The first sentence of a text, cut under ``limit`` characters at a clause or a word,
+    never inside one: the overview card stays short, the full text is one tap away."""
     text = text.strip()
     end = next((i + 1 for i, ch in enumerate(text) if ch == "." and i >= 20
                 and (i + 1 == len(text) or text[i + 1] == " ")), len(text))
     first = text[:end].rstrip(".")
-    if len(first) > limit:
-        first = first[:limit].rsplit(" ", 1)[0] + "…"
+    if len(first) > limit:  # at a clause (";", ",", ":") where one ends late enough, else a word
+        head = first[:limit]
+        clause = max(head.rfind(mark) for mark in (";", ",", ":"))
+        first = head[:clause] + "…" if clause >= limit * 0.5 else head.rsplit(" ", 1)[0] + "…"
     return first
 
 
@@ -128,21 +130,39 @@ def _footer(entry: Entry) -> str:
 CURRENT = "✓ "  # before the option of the part a card shows
 
 
+MAIN_PARTS = ("documents", "fee", "place")  # one tap from every card of a procedure
+MORE = "more"  # e:<id>:more, the other parts: time, online, conditions, notes
+MORE_LABEL = "Thêm: thời hạn, trực tuyến, điều kiện…"
+
+
 def procedure_options(entry: Entry, current: str | None = None) -> list[Option]:
-    """The parts of a procedure, in one order on every card of it, so that a number
-    typed on a channel without buttons always picks the same part ("3" is the fee on
-    the overview and on the documents card alike); the part shown is marked."""
-    options = [Option(f"{CURRENT}{label}" if aspect == current else label,
-                      data(ENTRY, entry.id, aspect))
-               for aspect, label in ASPECT_LABELS.items()
-               if entry.get(ASPECT_FIELDS[aspect])]
-    url = _online_url(entry)
+    """Four lines and the menu, in one order on every card of a procedure, so that a
+    number typed on a channel without buttons always picks the same part ("2" is the fee
+    on the overview and on the documents card alike); the part shown is marked. The
+    other parts are one line: "Thêm…"."""
+    options = [Option(f"{CURRENT}{ASPECT_LABELS[aspect]}" if aspect == current
+                      else ASPECT_LABELS[aspect], data(ENTRY, entry.id, aspect))
+               for aspect in MAIN_PARTS if entry.get(ASPECT_FIELDS[aspect])]
+    if _more_parts(entry):
+        marked = current in _more_parts(entry) or current == MORE
+        options.append(Option(f"{CURRENT}{MORE_LABEL}" if marked else MORE_LABEL,
+                              data(ENTRY, entry.id, MORE)))
+    return [*options, MENU]
+
+
+def _more_parts(entry: Entry) -> list[str]:
+    return [a for a in ASPECT_LABELS if a not in MAIN_PARTS and entry.get(ASPECT_FIELDS[a])]
+
+
+def more_card(entry: Entry) -> Reply:
+    """The other parts of a procedure, and the portal page once."""
+    options = [Option(ASPECT_LABELS[a], data(ENTRY, entry.id, a)) for a in _more_parts(entry)]
+    url = _online_url(entry) or entry.get("url")
     if url:
-        options.append(Option("🌐 Mở trang nộp trực tuyến", url=url))
-    elif entry.get("url"):
-        options.append(Option("🌐 Xem trên Cổng Dịch vụ công", url=entry.get("url")))
-    options.append(MENU)
-    return options
+        options.append(Option("🌐 Mở trang của thủ tục", url=url))
+    options.append(Option("↩ Về thủ tục", data(ENTRY, entry.id)))
+    return Reply(f"{KIND_ICONS['procedure']} {entry.title}\n\nBạn muốn xem phần nào?",
+                 [*options, MENU])
 
 
 def entry_option(entry: Entry, aspect: str | None = None) -> Option:
@@ -167,6 +187,8 @@ def procedure_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None
         lines = [title, f"{ASPECT_TITLES[aspect]}:", body]
         if aspect not in ("time", "legal", "notes") and entry.get("processing_time"):
             lines.append(f"⏱ Thời hạn: {entry.get('processing_time')}")
+        if aspect == "online" and _online_url(entry):  # the portal page, once
+            lines.append(f"🌐 {_online_url(entry)}")
         official = [s for s in entry.get("sources") or [] if ".gov.vn" in s and " " not in s]
         if aspect == "legal" and official:  # the official pages; the rest is for editors
             lines.append("Nguồn: " + "; ".join(official[:2]))

@@ -11,8 +11,8 @@ from bot.text import fold
 from handlers import offices, topic
 from handlers.callbacks import (ENTRY, FB_ASK, FEEDBACK, MENU_FIELD, MENU_FIELDS, MENU_KIND,
                                 MENU_PATH, SOURCE, data)
-from handlers.cards import (ASPECT_LABELS, ASPECT_TITLES, MENU, answer_card, aspect_body, brief,
-                            entry_card, entry_option, source_card, stale)
+from handlers.cards import (ASPECT_LABELS, ASPECT_TITLES, MENU, MORE, answer_card, aspect_body,
+                            brief, entry_card, entry_option, more_card, source_card, stale)
 from handlers.context import ButtonHandler, Context
 from handlers.state import UserState
 from handlers.types import Message, Option, Reply
@@ -151,6 +151,9 @@ def entry_pressed(ctx: Context, msg: Message, parts: list[str], state: UserState
     entry = ctx.knowledge.entries.get(parts[0])
     if entry is None:
         return [Reply("Mục này không còn trong dữ liệu. Bạn mở lại menu nhé.", [MENU])]
+    if len(parts) > 1 and parts[1] == MORE and entry.kind == "procedure":
+        topic.remember(state, entry)
+        return [more_card(entry)]
     aspect = parts[1] if len(parts) > 1 and parts[1] in ASPECT_LABELS else None
     topic.remember(state, entry, aspect)
     return show(ctx, entry, aspect, state)

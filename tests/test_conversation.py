@@ -166,5 +166,8 @@ def test_overview_card_is_short_with_details_one_tap_away(conversation, knowledg
         card = conversation.handle(Message("terminal", entry.id, data=f"e:{entry.id}",
                                            kind="button"))[0]
         assert len(card.text) <= 1200, (entry.id, len(card.text))
-        if entry.data.get("notes"):
-            assert f"e:{entry.id}:notes" in [o.data for o in card.options]
+        assert len([o for o in card.options if o.data != "m"]) <= 4  # a phone's worth
+        if entry.data.get("notes"):  # one line away: "Thêm…"
+            more = conversation.handle(Message("terminal", entry.id, data=f"e:{entry.id}:more",
+                                               kind="button"))[0]
+            assert f"e:{entry.id}:notes" in [o.data for o in more.options]
