@@ -41,10 +41,9 @@ class _Local:
     """The answer items that can serve one entry, with the local weight of features."""
 
     items: list[Answer]
-    # per item, per phrasing: its features, its aspect, and its own content (the
-    # full-strength features that are not the entry's name; or, for a bare question of
-    # parts, the other parts it asks: "online bao lâu có" is not a bare online question)
-    phrasings: list[list[tuple[set[str], str | None, set[str]]]]
+    # per item, per phrasing: its features, the part it asks first, its own content (the
+    # full-strength features that are not the entry's name) and every part it asks
+    phrasings: list[list[tuple[set[str], str | None, set[str], set[str]]]]
     local: dict[str, float] = field(default_factory=dict)  # feature -> local factor
 
 
@@ -84,7 +83,7 @@ class AnswerIndex:
             for f in analyse(text):
                 if f not in df:
                     local[f] = min(local.get(f, 1.0), SHARED)
-        return _Local(items, [[(set(feats), aspect, _content(feats, local) or cues - {aspect})
+        return _Local(items, [[(set(feats), aspect, _content(feats, local), cues)
                                for feats, aspect, cues in item] for item in phrasings], local)
 
     def vocabulary(self, entry_id: str) -> set[str]:
@@ -93,23 +92,25 @@ class AnswerIndex:
         local = self._locals.get(entry_id)
         return set(local.local) if local is not None else set()
 
-    def best(self, entry_id: str, feats: Features, aspect: str | None = None
-             ) -> ItemHit | None:
+    def best(self, entry_id: str, feats: Features, aspect: str | None = None,
+             parts: set[str] | None = None) -> ItemHit | None:
         """The answer item of this entry that the question asks, if one fits well."""
-        found = self.ranked(entry_id, feats, aspect)
+        found = self.ranked(entry_id, feats, aspect, parts)
         if found and found[0].score >= ITEM_AT:
             return found[0]
         return None
 
-    def ranked(self, entry_id: str, feats: Features, aspect: str | None = None
-               ) -> list[ItemHit]:
+    def ranked(self, entry_id: str, feats: Features, aspect: str | None = None,
+               parts: set[str] | None = None) -> list[ItemHit]:
         """Every candidate item of the entry that shares enough with the question.
 
         A phrasing must share some of the question's own content (full-strength words
-        that are not the entry's name). A question with none ("khai sinh cần giấy tờ
-        gì": the name and an aspect cue) asks for that part of the card: only a
-        phrasing that is itself a bare question of that aspect may answer it, not one
-        that merely shares its cue words ("khai sinh có cần giấy ủy quyền không")."""
+        that are not the entry's name), or ask the same part first ("mất bao nhiêu ngày
+        mới có kết quả" and the item on time). A question with no content ("khai sinh
+        cần giấy tờ gì": the name and an aspect cue) asks for that part of the card: only
+        a phrasing that is itself a bare question of that part (and of no part the
+        question leaves out: "online bao lâu có" is not a bare online question) may
+        answer it, not one that merely shares its cue words ("có cần giấy ủy quyền")."""
         local = self._locals.get(entry_id)
         if local is None or not feats:
             return []
@@ -122,16 +123,20 @@ class AnswerIndex:
                   for f, (k, _, _) in feats.items()}
         total = sum(weight.values()) or 1.0
         content = _content(feats, factor)
+        asked_parts = (parts or set()) | ({aspect} if aspect else set())
         hits = []
         for answer, phrasings in zip(local.items, local.phrasings):
             best = 0.0
-            for phrasing, asked, own_content in phrasings:
-                if content.isdisjoint(phrasing) if content else (asked != aspect or own_content):
-                    continue
+            for phrasing, asked, own_content, cues in phrasings:
+                if content:  # it shares the question's own words, or asks one of its parts
+                    if content.isdisjoint(phrasing) and asked not in asked_parts:
+                        continue
+                elif asked not in asked_parts or own_content or not cues <= asked_parts:
+                    continue  # a bare question of parts takes a bare item of those parts
                 shared = [f for f in phrasing if f in weight]
                 got = sum(weight[f] for f in shared)
-                if got < ITEM_EVIDENCE:
-                    continue
+                if got < ITEM_EVIDENCE and content:  # a bare question of parts is matched
+                    continue  # on its parts, checked above, not on the weight of its words
                 own = sum(idf.get(f, unknown) * factor.get(f, 1.0) for f in phrasing) or 1.0
                 score = (got / own) ** ITEM_SIDE * (got / total) ** (1 - ITEM_SIDE)
                 if aspect and asked and asked != aspect:  # asks another part than this

@@ -189,7 +189,7 @@ class Matcher:
         hits.sort(key=lambda h: (-h.score, h.entry.id))
         hits = [h for h in hits[:MAX_HITS] if h.score > 0]
         status = decide(hits)
-        item = self.answers.best(hits[0].entry.id, feats, aspect) \
+        item = self.answers.best(hits[0].entry.id, feats, aspect, self.analyzer.aspects(terms)) \
             if hits and (status != "unknown" or hits[0].score >= HINT_AT) and not off else None
         if item is not None and item.score >= PROMOTE_AT:
             # unsure of the entry, but its item is this very question: one step more sure
@@ -206,4 +206,4 @@ class Matcher:
         """The answer item of ``entry`` that a question asks, if any: for a follow-up
         read against the entry the citizen is already talking about."""
         terms, aspect = self.read(question)
-        return self.answers.best(entry.id, features(terms), aspect)
+        return self.answers.best(entry.id, features(terms), aspect, self.analyzer.aspects(terms))
