@@ -26,8 +26,10 @@ _BOT = Path(__file__).resolve().parent
 
 def code_files() -> list[Path]:
     """The source files an index depends on: every module of the matcher package, the
-    knowledge loader and the text normaliser."""
-    return [_BOT / "knowledge.py", *sorted((_BOT / "matcher").glob("*.py")), _BOT / "text.py"]
+    knowledge loader with its schema and YAML reader (the parsed knowledge is pickled
+    too) and the text normaliser."""
+    return [_BOT / "knowledge.py", _BOT / "schema.py", _BOT / "yamlfile.py",
+            *sorted((_BOT / "matcher").glob("*.py")), _BOT / "text.py"]
 
 
 def fingerprint(root: Path) -> str:

@@ -25,7 +25,7 @@ def test_code_files_are_the_whole_matcher_package_knowledge_and_text():
     names = {p.relative_to(BOT).as_posix() for p in cache.code_files()}
     package = {f"matcher/{p.name}" for p in (BOT / "matcher").glob("*.py")}
     assert {"matcher/__init__.py", "matcher/core.py", "matcher/analysis.py"} <= package
-    assert names == {"knowledge.py", "text.py"} | package
+    assert names == {"knowledge.py", "schema.py", "yamlfile.py", "text.py"} | package
     assert all(p.is_file() for p in cache.code_files())
 
 
