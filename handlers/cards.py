@@ -143,8 +143,9 @@ def procedure_options(entry: Entry, current: str | None = None) -> list[Option]:
     options = [Option(f"{CURRENT}{ASPECT_LABELS[aspect]}" if aspect == current
                       else ASPECT_LABELS[aspect], data(ENTRY, entry.id, aspect))
                for aspect in MAIN_PARTS if entry.get(ASPECT_FIELDS[aspect])]
-    if _more_parts(entry):
-        marked = current in _more_parts(entry) or current == MORE
+    more = _more_parts(entry)
+    if more:
+        marked = current in more
         options.append(Option(f"{CURRENT}{MORE_LABEL}" if marked else MORE_LABEL,
                               data(ENTRY, entry.id, MORE)))
     return [*options, MENU]
@@ -280,20 +281,18 @@ def answer_card(knowledge: Knowledge, entry: Entry, answer: Answer,
     ``guess`` (the matcher was unsure of the entry) says so first; a ``follow_up`` (read
     against the topic) names the entry in its first line, so the topic is seen kept."""
     icon = KIND_ICONS[entry.kind]
-    text = f"{answer.text.strip()}\n\n{icon} Về: {entry.title}"
-    if follow_up:
-        text = f"{icon} {entry.title}\n\n{answer.text.strip()}"
     local = local_fee(knowledge, entry) if aspect == "fee" else ""
-    if local:  # the province's own amount, when the office has filled it in
-        text = text.replace("\n\n", f"\n{local}\n\n", 1)
+    body = "\n".join(t for t in (answer.text.strip(), local) if t)  # the province's amount
     if guess:
-        text = f"Nếu bạn hỏi về “{entry.title}”:\n{answer.text.strip()}" + \
-            (f"\n{local}" if local else "")
-    options = [Option("📄 Xem đủ thủ tục" if entry.kind == "procedure" else "Xem chi tiết",
-                      data(ENTRY, entry.id))]
-    if entry.kind == "procedure":
-        options += [Option(ASPECT_LABELS[aspect], data(ENTRY, entry.id, aspect))
-                    for aspect in ("documents", "fee") if entry.get(ASPECT_FIELDS[aspect])]
+        text = f"Nếu bạn hỏi về “{entry.title}”:\n{body}"
+    elif follow_up:
+        text = f"{icon} {entry.title}\n\n{body}"
+    else:
+        text = f"{body}\n\n{icon} Về: {entry.title}"
+    if entry.kind == "procedure":  # numbered as on the procedure's cards: 1 Hồ sơ, 2 Lệ phí…
+        options = [o for o in procedure_options(entry) if o.data.split(":")[-1] in MAIN_PARTS]
+    else:
+        options = [Option("Xem chi tiết", data(ENTRY, entry.id))]
     source = data(SOURCE, answer.key)
     if len(source.encode()) <= 64:
         options.append(Option("📖 Căn cứ", source))

@@ -136,6 +136,8 @@ def dispatch(ctx: Context, msg: Message, state: UserState) -> list[Reply]:
     if text.startswith("/"):
         return routes.command(ctx, msg, text, state)
     wish = intents.detect(text)
+    if wish is not None and wish.name == "cancel" and feedback.answers_no(text, state):
+        wish = None  # "không cần", "thôi" asked whether to leave a phone: no phone
     if wish is not None and wish.name in ("cancel", "menu"):
         return intents.handle(ctx, msg, wish, state)  # leaves whatever is under way
     if state.get("staff_answer"):
@@ -234,6 +236,8 @@ def answer(ctx: Context, msg: Message, text: str, state: UserState) -> list[Repl
     aspect = topic.carried_aspect(text, match, state)
     if match.status == "unknown" and match.reason != "off_topic":
         state["asked"] = text[:1000]  # "hỏi cán bộ" forwards it
+    else:
+        state.pop("asked", None)  # only the question just left unanswered is forwarded
     ctx.storage.log_question(msg.channel, text, match.status, aspect,
                              best.entry.id if best else None, best.score if best else None,
                              match.answer.answer.key if match.answer else None)

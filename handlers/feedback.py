@@ -35,7 +35,8 @@ from handlers.types import Message, Option, Reply
 CANCEL_HINT = "Gõ “hủy” (hoặc /huy) nếu muốn dừng."
 _PHONE = re.compile(r"^(?:\+?84|0)\d{9,10}$")
 YES = {"co", "co a", "dong y", "ok", "yes", "1"}
-NO = {"khong", "ko", "k", "thoi", "no", "khong can"}
+NO = {"khong", "ko", "k", "thoi", "no", "khong can", "khong can a", "thoi khong can",
+      "khong de lai", "khong muon"}
 FLOW = "feedback"  # state["flow"] while a feedback is under way
 ASK_CATEGORY = "hoi-dap"  # a question forwarded to staff
 END = "end"  # the next "step" that closes the flow
@@ -108,6 +109,13 @@ def resume(ctx: Context, msg: Message, value: str, state: UserState) -> Moved:
     if step == "phone":
         return chose_phone(ctx, msg, "yes", state)
     return STEPS.get(step, UNKNOWN_STEP).typed(ctx, msg, "", state)
+
+
+def answers_no(text: str, state: UserState) -> bool:
+    """At the steps that ask about a phone number, "không cần", "thôi" are the answer
+    (no phone), not a wish to drop the feedback."""
+    return state.get("flow") == FLOW and (state.get("fb") or {}).get("step") in \
+        ("consent", "phone") and fold(text) in NO
 
 
 def question_in_flow(ctx: Context, text: str, state: UserState) -> bool:
@@ -257,9 +265,13 @@ def typed(ctx: Context, msg: Message, text: str, state: UserState) -> list[Reply
 
 def press(ctx: Context, msg: Message, parts: list[str], state: UserState) -> list[Reply]:
     """fb, fb:<action>[:<value>]: start, a step's button, or the data deletion."""
+    action, value = (parts[0], parts[1] if len(parts) > 1 else "") if parts else ("", "")
+    if (not parts or action == FB_ASK) and state.get("flow") == FLOW:
+        # an old "Gửi phản ánh" / "Hỏi cán bộ" button: the draft under way is kept
+        return paused(ctx, [Reply("Bạn đang gửi dở một phản ánh; gửi xong hoặc hủy rồi mới "
+                                  "bắt đầu việc mới được.")])
     if not parts:
         return start(ctx, msg, state)
-    action, value = parts[0], (parts[1] if len(parts) > 1 else "")
     if action == FB_DELETE:
         return _delete(ctx, msg, value, state)
     if action == FB_ASK:

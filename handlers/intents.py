@@ -5,7 +5,8 @@ bộ". A slash command is awkward on a phone keyboard (and on Zalo); these do th
 ``detect`` reads a message (folded, so with or without diacritics) and names the wish,
 or None; ``handle`` acts on it. Short wishes ("thôi", "menu", "hủy") must be the whole
 message, give or take polite fillers, so that "thôi chắc mình lập công ty luôn" is still
-a question. Wishes to complain pick the category their words tell (thái độ cán bộ, trễ
+a question. Folded, "phản ảnh" (often typed) is "phản ánh". Wishes to complain pick the category
+their words tell (thái độ cán bộ, trễ
 hẹn, quy định, góp ý). A complaint stated without the wish ("cán bộ hách dịch quá")
 gets the way to complain: the feedback flow offered with that category.
 """
@@ -43,7 +44,7 @@ _WHOLE_RE = {name: re.compile(rf"^(?:cho\s+(?:(?:em|toi|minh|tui|e|t)\s+)?)?{wor
 TICKET = re.compile(r"\bpa\s*-?\s*(\d{4})\s*-?\s*(\d{1,6})\b")
 _ANYWHERE = {
     "lookup": re.compile(r"\b(?:tra cuu|xem|kiem tra|hoi)\s+(?:lai\s+)?(?:cac\s+|tinh trang\s+|"
-                         r"ket qua\s+|ma\s+)?(?:phan anh|phan anh|kien nghi|gop y)\b|"
+                         r"ket qua\s+|ma\s+)?(?:phan anh|kien nghi|gop y)\b|"
                          r"\b(?:phan anh|kien nghi) (?:cua toi|cua minh|cua em|da gui|toi da gui|"
                          r"minh da gui|em da gui|hom truoc|lan truoc)\b"),
     "delete_data": re.compile(r"\bxoa\s+(?:het\s+|bo\s+|giup\s+|gium\s+)?(?:du lieu|thong tin "
@@ -93,7 +94,6 @@ def category_of(words: str) -> str | None:
 def detect(text: str) -> Wish | None:
     """The wish a message states, or None for anything else (a question)."""
     words = " ".join(fold(text).replace("?", " ").replace("!", " ").split())
-    words = re.sub(r"\bphan anh\b", "phan anh", words)  # "phản ảnh", often typed
     for name, pattern in _WHOLE_RE.items():
         if pattern.match(words):
             return Wish(name)

@@ -44,7 +44,8 @@ def open_menu(ctx: Context, msg: Message, arg: str, state: UserState) -> list[Re
 
 def cancel(ctx: Context, msg: Message, arg: str, state: UserState) -> list[Reply]:
     """/huy: leave a feedback under way, or else a staff answer being typed."""
-    if state.pop("flow", None) or state.pop("staff_answer", None):
+    under_way = [state.pop("flow", None), state.pop("staff_answer", None)]
+    if any(under_way):
         state.pop("fb", None)
         return [Reply("Đã hủy. Bạn có thể hỏi tiếp hoặc mở menu.", [MENU])]
     return [Reply("Không có việc gì đang làm dở để hủy.", [MENU])]

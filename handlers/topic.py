@@ -59,12 +59,17 @@ def remember(state: UserState, entry: Entry, aspect: str | None = None,
     state["topic"] = topic
 
 
-def current(ctx: Context, state: UserState) -> Entry | None:
-    """The entry the citizen is talking about, if it was shown recently."""
+def _fresh(state: UserState) -> Topic | None:
+    """The stored topic, while it is recent enough to go on with."""
     topic = state.get("topic") or {}
-    if time.time() - topic.get("at", 0) > TOPIC_MINUTES * 60:
-        return None
-    return ctx.knowledge.entries.get(topic.get("entry", ""))
+    return topic if time.time() - topic.get("at", 0) <= TOPIC_MINUTES * 60 else None
+
+
+def current(ctx: Context, state: UserState) -> Entry | None:
+    """The entry the citizen is talking about, if it was shown recently (and is still in
+    the knowledge after a reload)."""
+    topic = _fresh(state)
+    return ctx.knowledge.entries.get(topic.get("entry", "")) if topic else None
 
 
 def opens_follow_up(text: str) -> bool:
@@ -79,12 +84,12 @@ def read(ctx: Context, text: str, match: Match, state: UserState) -> Followed | 
     if entry is None or match.reason == "off_topic" or (
             match.hits and match.hits[0].entry.id == entry.id and match.status == "answer"):
         return None  # no topic, another domain, or it names the topic itself
-    terms, aspect = ctx.matcher.read(text)  # the part asked, even where the match
-    # dropped it (an answer about a guide or a faq has no parts)
+    read_ = ctx.matcher.read(text)  # the part asked, even where the match dropped it
+    terms, aspect = read_  # (an answer about a guide or a faq has no parts)
     own = [t.plain for t in terms if not (t.stop or t.weak or t.filler)
            and t.plain not in _PARTICLES]
-    item = ctx.matcher.answer_for(entry, text)
-    if item is not None and item.score >= PROMOTE_AT:
+    item = ctx.matcher.answer_for(entry, text, read_)
+    if item is not None and item.sure and item.score >= PROMOTE_AT:
         return Followed(entry, aspect, item)  # this very question about the topic
     if item is not None and match.hits and match.hits[0].entry.kind != "procedure":
         # "ông bà đi thay được không" after a birth registration: the general answer
@@ -94,16 +99,16 @@ def read(ctx: Context, text: str, match: Match, state: UserState) -> Followed | 
         return None  # it names another entry with words of its own: a new topic
     if item is not None:
         return Followed(entry, aspect, item)
-    if len(own) <= 1 or (aspect or opens_follow_up(text)) and _familiar(ctx, entry, own):
+    familiar = _familiar(ctx, entry, own)
+    if len(own) <= 1 or (aspect or opens_follow_up(text)) and familiar:
         return Followed(entry, aspect, None)  # a part, or nothing of its own
-    # A situation asked about the topic ("mình ở trọ thì có làm được không"): the message
-    # read with the topic's name before it. Kept when that finds the topic itself and the
-    # message's own words are mostly the topic's (not "xin phép bay flycam").
-    if not _familiar(ctx, entry, own):
+    if not familiar or match.status == "answer":
         return None
+    # A situation asked about the topic ("mình ở trọ thì có làm được không"): the message
+    # read with the topic's name before it. Kept when that finds the topic itself (the
+    # message's own words being mostly the topic's, not "xin phép bay flycam").
     expanded = ctx.matcher.match(f"{entry.title}. {text}")
-    if match.status != "answer" and expanded.status != "unknown" and \
-            expanded.hits[0].entry.id == entry.id:
+    if expanded.status != "unknown" and expanded.hits[0].entry.id == entry.id:
         return Followed(entry, expanded.aspect, expanded.answer)
     return None
 
@@ -121,8 +126,7 @@ def carried_aspect(text: str, match: Match, state: UserState) -> str | None:
     """"còn chứng thực chữ ký thì sao" after a fee question: the new entry, the same
     part. The part of the last topic when the message opens like a follow-up, names
     a new entry and asks for no part of its own."""
-    topic = state.get("topic") or {}
     if match.aspect or match.status != "answer" or not opens_follow_up(text) or \
-            match.hits[0].entry.kind != "procedure":
+            match.hits[0].entry.kind != "procedure" or _fresh(state) is None:
         return match.aspect
-    return topic.get("aspect")
+    return _fresh(state).get("aspect")

@@ -195,3 +195,35 @@ def test_telegram_plain_word_leaves_a_feedback_after_a_restart(tmp_path, knowled
         assert "flow" not in state and again.conv.storage.feedback_of("telegram", "5001") == []
     finally:
         again.close()
+
+
+def test_no_phone_words_at_the_phone_question_keep_the_feedback(conversation):
+    say(conversation, "/phananh")
+    press(conversation, "fb:c:khac")
+    say(conversation, "Đèn ở sảnh trung tâm hành chính hỏng cả tháng nay chưa sửa")
+    state = conversation.storage.get_state("terminal", "u1")
+    if state["fb"]["step"] == "procedure":
+        press(conversation, "fb:t:-")
+    reply = say(conversation, "không cần")[0]
+    state = conversation.storage.get_state("terminal", "u1")
+    assert state["flow"] == "feedback" and state["fb"]["step"] == "confirm"
+    assert "kiểm tra lại" in reply.text
+
+
+def test_an_old_button_never_replaces_a_draft_under_way(conversation):
+    say(conversation, "xin phép bay flycam ở đâu")  # unknown: "Hỏi cán bộ" offered
+    say(conversation, "/phananh")
+    press(conversation, "fb:c:khac")
+    say(conversation, "Cán bộ hẹn trả kết quả mà không trả, tôi chờ cả tuần.")
+    before = conversation.storage.get_state("terminal", "u1")["fb"]
+    for old in ("fb:ask", "fb"):
+        reply = press(conversation, old)[-1]
+        assert conversation.storage.get_state("terminal", "u1")["fb"] == before
+        assert "fb:go" in [o.data for o in reply.options]
+
+
+def test_only_the_question_just_left_unanswered_is_forwarded(conversation):
+    say(conversation, "xin phép bay flycam ở đâu")
+    assert conversation.storage.get_state("terminal", "u1")["asked"]
+    say(conversation, "đăng ký khai sinh")
+    assert "asked" not in conversation.storage.get_state("terminal", "u1")

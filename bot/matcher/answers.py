@@ -34,6 +34,7 @@ ITEM_SIDE = 0.5  # weight of the phrasing's coverage against the question's in a
 class ItemHit:
     answer: Answer
     score: float
+    sure: bool = True  # matched on the question's own words, not only on the part asked
 
 
 @dataclass
@@ -119,31 +120,33 @@ class AnswerIndex:
         # among one entry's items they are what tells them apart: no cue factor here.
         # The sentences around the question in a long message (CONTEXT) still count less.
         factor = local.local
-        weight = {f: idf.get(f, unknown) * factor.get(f, 1.0) * (1.0 if k in (1.0, WEAK) else CONTEXT)
-                  for f, (k, _, _) in feats.items()}
+        weight = {f: idf.get(f, unknown) * factor.get(f, 1.0) *
+                  (1.0 if k in (1.0, WEAK) else CONTEXT) for f, (k, _, _) in feats.items()}
         total = sum(weight.values()) or 1.0
         content = _content(feats, factor)
         asked_parts = (parts or set()) | ({aspect} if aspect else set())
+        familiar = content <= factor.keys()  # the question's own words are all this entry's
         hits = []
         for answer, phrasings in zip(local.items, local.phrasings):
-            best = 0.0
+            best, sure = 0.0, False
             for phrasing, asked, own_content, cues in phrasings:
-                if content:  # it shares the question's own words, or asks one of its parts
-                    if content.isdisjoint(phrasing) and asked not in asked_parts:
-                        continue
-                elif asked not in asked_parts or own_content or not cues <= asked_parts:
+                overlap = not content.isdisjoint(phrasing)
+                if content and not overlap and not (familiar and asked in asked_parts):
+                    continue  # neither the question's own words nor, in its words, its part
+                if not content and (asked != aspect and asked not in asked_parts
+                                    or own_content or not cues <= asked_parts):
                     continue  # a bare question of parts takes a bare item of those parts
-                shared = [f for f in phrasing if f in weight]
-                got = sum(weight[f] for f in shared)
-                if got < ITEM_EVIDENCE and content:  # a bare question of parts is matched
-                    continue  # on its parts, checked above, not on the weight of its words
+                got = sum(weight[f] for f in phrasing if f in weight)
+                if overlap and got < ITEM_EVIDENCE:
+                    continue
                 own = sum(idf.get(f, unknown) * factor.get(f, 1.0) for f in phrasing) or 1.0
                 score = (got / own) ** ITEM_SIDE * (got / total) ** (1 - ITEM_SIDE)
                 if aspect and asked and asked != aspect:  # asks another part than this
                     score *= ASPECT_OFF
-                best = max(best, score)
+                if score > best:
+                    best, sure = score, overlap
             if best:
-                hits.append(ItemHit(answer, round(best, 4)))
+                hits.append(ItemHit(answer, round(best, 4), sure))
         hits.sort(key=lambda h: -h.score)
         return hits
 

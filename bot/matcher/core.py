@@ -189,9 +189,10 @@ class Matcher:
         hits.sort(key=lambda h: (-h.score, h.entry.id))
         hits = [h for h in hits[:MAX_HITS] if h.score > 0]
         status = decide(hits)
-        item = self.answers.best(hits[0].entry.id, feats, aspect, self.analyzer.aspects(terms)) \
+        parts = self.analyzer.aspects(terms)
+        item = self.answers.best(hits[0].entry.id, feats, aspect, parts) \
             if hits and (status != "unknown" or hits[0].score >= HINT_AT) and not off else None
-        if item is not None and item.score >= PROMOTE_AT:
+        if item is not None and item.sure and item.score >= PROMOTE_AT:
             # unsure of the entry, but its item is this very question: one step more sure
             # (an unknown becomes a suggestion, a suggestion an answer)
             status = {"unknown": "suggest", "suggest": "answer"}.get(status, status)
@@ -202,8 +203,10 @@ class Matcher:
             aspect = None  # only procedures have parts to lead with
         return Match(question, status, aspect, hits, "off_topic" if off else "", item)
 
-    def answer_for(self, entry: Entry, question: str) -> ItemHit | None:
+    def answer_for(self, entry: Entry, question: str,
+                   read: tuple[list[Term], str | None] | None = None) -> ItemHit | None:
         """The answer item of ``entry`` that a question asks, if any: for a follow-up
-        read against the entry the citizen is already talking about."""
-        terms, aspect = self.read(question)
+        read against the entry the citizen is already talking about. ``read`` is the
+        question's ``read()``, when the caller has it already."""
+        terms, aspect = read or self.read(question)
         return self.answers.best(entry.id, features(terms), aspect, self.analyzer.aspects(terms))
