@@ -227,3 +227,44 @@ def test_only_the_question_just_left_unanswered_is_forwarded(conversation):
     assert conversation.storage.get_state("terminal", "u1")["asked"]
     say(conversation, "đăng ký khai sinh")
     assert "asked" not in conversation.storage.get_state("terminal", "u1")
+
+
+def test_zalo_wishes_numbers_and_asking_a_person_answered_on_telegram(tmp_path, knowledge,
+                                                                       matcher):
+    """Over the fake servers: a complaint in plain words starts its flow with its category,
+    a wrong number gets the valid range, and a question the bot cannot answer goes to staff
+    with one typed "hỏi cán bộ", answered on Telegram, delivered back on Zalo."""
+    import re
+    import sqlite3
+
+    from test_zalo import CITIZEN, STAFF
+
+    both = Both(tmp_path, knowledge, matcher)
+    try:
+        [started] = both.say("toi muon phan anh can bo xa gay kho de")
+        assert "Thái độ" in started
+        [left] = both.say("thoi khong gui nua")
+        assert left.startswith("Đã hủy")
+        both.say("đăng ký khai sinh")
+        [wrong] = both.say("9")
+        assert "Bạn gõ số từ 1 đến" in wrong and "chưa có thông tin" not in wrong
+        [unknown] = both.say("xin phép bay flycam ở đâu")
+        assert "hỏi cán bộ" in unknown
+        replies = both.say("hỏi cán bộ", expect=2)
+        assert "flycam" in replies[0]
+        both.say("2")  # no phone number: the summary
+        [done] = both.say("1")  # send
+        ticket = re.search(r"PA-\d{4}-\d{6}", done).group(0)
+        row = sqlite3.connect(both.db).execute(
+            "select category, text from feedback where ticket = ?", [ticket]).fetchone()
+        assert row == ("hoi-dap", "xin phép bay flycam ở đâu")
+        notice = both.tg.wait_for(STAFF, 1)[0]
+        assert "Câu hỏi mới" in notice["text"] and ticket in notice["text"]
+        before = len(both.zalo.messages_to(CITIZEN))
+        both.tg.push_text(STAFF, f"/traloi {ticket} Việc bay flycam xin phép Bộ Quốc phòng.")
+        relayed = both.zalo.wait_for(CITIZEN, before + 1)[before:]
+        assert relayed and "Bộ Quốc phòng" in relayed[0]["text"]
+        logged = [r[0] for r in sqlite3.connect(both.db).execute("select text from questions")]
+        assert "9" not in logged  # a wrong number is not a question for staff
+    finally:
+        both.close()
