@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from bot.knowledge import Entry
 from bot.matcher import PROMOTE_AT, SUGGEST_AT, ItemHit, Match
+from bot.matcher.answers import PARTICLES
 from bot.text import fold
 from handlers.context import Context
 from handlers.state import Topic, UserState
@@ -36,9 +37,6 @@ _OPENS = re.compile(r"^(?:(?:the|vay|roi|nhung|the thi|vay thi)\s+)?(?:con|vay|t
 # Pointing back at what was just shown
 _BACK = re.compile(r"\b(?:thu tuc|ho so|giay|viec|cai|khoan|muc|van de)\s+(?:nay|do|kia|tren|"
                    r"vua roi|ay|nay a)\b|\b(?:cai do|cai nay|vu nay|vu do|nhu tren)\b")
-# Sentence-final particles that carry no topic ("thì sao", "rứa", "hả")
-_PARTICLES = {"sao", "rua", "rang", "chi", "the", "nao", "vay", "day", "ha", "nhi", "ne", "ta",
-              "hen", "hong", "z", "v", "a", "ak", "ah", "ha", "nha", "nhe"}
 
 
 @dataclass
@@ -87,7 +85,7 @@ def read(ctx: Context, text: str, match: Match, state: UserState) -> Followed | 
     read_ = ctx.matcher.read(text)  # the part asked, even where the match dropped it
     terms, aspect = read_  # (an answer about a guide or a faq has no parts)
     own = [t.plain for t in terms if not (t.stop or t.weak or t.filler)
-           and t.plain not in _PARTICLES]
+           and t.plain not in PARTICLES]
     item = ctx.matcher.answer_for(entry, text, read_)
     if item is not None and item.sure and item.score >= PROMOTE_AT:
         return Followed(entry, aspect, item)  # this very question about the topic

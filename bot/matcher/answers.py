@@ -26,6 +26,9 @@ PROMOTE_AT = 0.6  # item score from which a "suggest" is answered by that item
 ITEM_AT = 0.30  # score from which an answer item leads the reply
 ITEM_EVIDENCE = 2.5  # matched weight (idf x local factor) below which no item is used
 SHARED = 0.15  # local factor of a feature of the entry's own name
+# Sentence-final particles that carry no topic ("thì sao", "rứa", "hả")
+PARTICLES = {"sao", "rua", "rang", "chi", "the", "nao", "vay", "day", "ha", "nhi", "ne", "ta",
+             "hen", "hong", "z", "v", "a", "ak", "ah", "nha", "nhe"}
 ASPECT_OFF = 0.6  # factor on a phrasing that asks another part (fee, time…) than the question
 ITEM_SIDE = 0.5  # weight of the phrasing's coverage against the question's in a score
 
@@ -153,5 +156,6 @@ class AnswerIndex:
 
 def _content(feats: Features, local: dict[str, float]) -> set[str]:
     """A text's own content: its full-strength features (no aspect cue, generic or
-    story word) that are not the entry's name."""
-    return {f for f, (k, _, _) in feats.items() if k >= 1.0 and local.get(f, 1.0) > SHARED}
+    story word, no question particle such as "thì sao") that are not the entry's name."""
+    return {f for f, (k, _, _) in feats.items() if k >= 1.0 and local.get(f, 1.0) > SHARED
+            and PARTICLES.isdisjoint(f.split("_"))}
