@@ -38,6 +38,7 @@ class ItemHit:
     answer: Answer
     score: float
     sure: bool = True  # matched on the question's own words, not only on the part asked
+    probability: float | None = None  # the item model's, when ``items.ItemRanker`` chose it
 
 
 @dataclass
@@ -89,6 +90,10 @@ class AnswerIndex:
                     local[f] = min(local.get(f, 1.0), SHARED)
         return _Local(items, [[(set(feats), aspect, _content(feats, local), cues)
                                for feats, aspect, cues in item] for item in phrasings], local)
+
+    def phrasings(self, key: str) -> list[tuple[Features, str | None, set[str]]]:
+        """An item's analysed phrasings: features, the part each asks first, all it asks."""
+        return self._phrasings[key]
 
     def vocabulary(self, entry_id: str) -> set[str]:
         """The features of an entry's names and of the items that serve it (empty for an

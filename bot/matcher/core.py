@@ -10,6 +10,7 @@ from bot.knowledge import Entry, Knowledge
 from bot.matcher.analysis import Analyzer, Features, OffTopic, Term, features
 from bot.matcher.answers import PROMOTE_AT, AnswerIndex, ItemHit
 from bot.matcher.candidates import Candidates
+from bot.matcher.items import ItemRanker
 from bot.matcher.parallel import map_halves
 from bot.matcher.scoring import (HINT_AT, IMPORTED_PRIOR, LONG_AT, MAX_HITS, OFF_TOPIC,
                                  OFF_TOPIC_DAMP, Doc, Hit, Match, decide, entry_score,
@@ -66,6 +67,7 @@ class Matcher:
                 phrases.setdefault(phrase[0].plain, []).append(phrase)
         self.off_topic = OffTopic(phrases, self.vocabulary | self.analyzer.stop_plain)
         self.answers = AnswerIndex(knowledge, self.analyzer, self.idf, self.max_idf)
+        self.items = ItemRanker(knowledge, self.analyzer, self.answers)
 
     def _analyse(self, texts: list[str]) -> list[tuple[Features, bool]]:
         """Features of each entry text, and whether it is made only of stop words. A
@@ -190,8 +192,14 @@ class Matcher:
         hits = [h for h in hits[:MAX_HITS] if h.score > 0]
         status = decide(hits)
         parts = self.analyzer.aspects(terms)
-        item = self.answers.best(hits[0].entry.id, feats, aspect, parts) \
+        # sure of the entry: its items (and those that apply to it); else the first few's
+        chosen = self.items.choose(terms, aspect, parts, hits[:1] if status == "answer" else hits) \
             if hits and (status != "unknown" or hits[0].score >= HINT_AT) and not off else None
+        item = None
+        if chosen is not None:
+            item, rank = chosen
+            if rank:  # the item answers the question: the entry it serves leads
+                hits.insert(0, hits.pop(rank))
         if item is not None and item.sure and item.score >= PROMOTE_AT:
             # unsure of the entry, but its item is this very question: one step more sure
             # (an unknown becomes a suggestion, a suggestion an answer)

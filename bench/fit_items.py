@@ -1,0 +1,163 @@
+"""Fit the answer-item model (``bot/matcher/items.py``) and report it cross-validated.
+
+For each question of the development set of specific questions
+(``tests/data/answers_dev.tsv``), every item serving one of the first entries found is
+a candidate with the features of ``items.FEATURES``; a candidate is right when its
+answer states the facts the question needs (``answers.states``). A logistic regression
+(L2, gradient descent on standardised features, no dependency beyond numpy) is fitted;
+the threshold is the one that, cross-validated over 5 folds (seed 7), makes the most
+questions end right: a right item chosen, or no item when no candidate is right (the
+card then answers). The held-out figures are printed; the fit on all rows is written to
+``bot/matcher/item_model.json`` (``--write``).
+
+    python bench/fit_items.py            # cross-validated figures only
+    python bench/fit_items.py --write    # and write the model fitted on every row
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from answers import SETS, read, states  # noqa: E402
+
+from bot import knowledge as kb  # noqa: E402
+from bot.matcher import Matcher, decide  # noqa: E402
+from bot.matcher.items import FEATURES, MODEL_FILE, ItemModel, ItemRanker  # noqa: E402
+
+GENERAL = ROOT / "tests" / "data" / "eval.tsv"
+SEED, FOLDS, L2, STEPS, RATE = 7, 5, 1.0, 3000, 1.0
+THRESHOLDS = [round(0.1 + 0.05 * i, 2) for i in range(13)]  # 0.10 … 0.70
+
+
+def dataset(rows, knowledge, matcher):
+    """Per question: candidate keys, feature matrix, labels (1 right, 0 wrong, -1 not
+    known: not learnt from). A specific question's candidate is right when its answer
+    states the facts and it serves an expected entry."""
+    out = []
+    for row in rows:
+        cands = candidates(matcher, row.question)
+        keys = [c.item.answer.key for c in cands]
+        x = np.array([c.row for c in cands]) if cands else np.zeros((0, len(FEATURES)))
+        y = np.array([float(states(knowledge.answers[k].text, row.facts)
+                            and serves(knowledge, c, row.ids)) for k, c in zip(keys, cands)])
+        out.append((keys, x, y))
+    return out
+
+
+def general(path: Path, knowledge, matcher):
+    """The entry-matching set's questions (``tests/data/eval.tsv``: the entry and part
+    asked, mostly not a specific question): an item serving another entry than the
+    expected one is wrong; the expected entry's items are not known either way."""
+    out = []
+    with path.open(encoding="utf-8") as f:
+        for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+            if not r.get("question") or r["id"] == "-":
+                continue
+            ids = r["id"].split("|")
+            cands = candidates(matcher, r["question"])
+            x = np.array([c.row for c in cands]) if cands else np.zeros((0, len(FEATURES)))
+            y = np.array([-1.0 if serves(knowledge, c, ids) else 0.0 for c in cands])
+            out.append(([c.item.answer.key for c in cands], x, y))
+    return out
+
+
+def candidates(matcher, question: str):
+    match = matcher.match(question)
+    terms, aspect = matcher.read(question)
+    hits = sorted(match.hits, key=lambda h: (-h.score, h.entry.id))  # before an item moved one
+    if decide(hits) == "answer":
+        hits = hits[:1]  # as the matcher does: sure of the entry, only its items
+    return matcher.items.candidates(terms, aspect, matcher.analyzer.aspects(terms), hits)
+
+
+def serves(knowledge, cand, ids) -> bool:
+    """Does the candidate serve one of the expected entries?"""
+    answer = cand.item.answer
+    return answer.entry_id in ids or any(i in answer.applies_to for i in ids)
+
+
+def fit(data) -> ItemModel:
+    x = np.vstack([d[1] for d in data if len(d[0])])
+    y = np.concatenate([d[2] for d in data if len(d[0])])
+    x, y = x[y >= 0], y[y >= 0]  # candidates whose label is not known are not learnt from
+    mean, scale = x.mean(0), x.std(0) + 1e-9
+    z = (x - mean) / scale
+    w, b = np.zeros(z.shape[1]), 0.0
+    for _ in range(STEPS):
+        p = 1 / (1 + np.exp(-(z @ w + b)))
+        w -= RATE * (z.T @ (p - y) + L2 * w) / len(y)
+        b -= RATE * float((p - y).mean())
+    return ItemModel(tuple(mean.round(6)), tuple(scale.round(6)), tuple(w.round(6)),
+                     round(b, 6), 0.5)
+
+
+def ends_right(d, model: ItemModel, threshold: float) -> bool:
+    keys, x, y = d
+    if not keys:
+        return True
+    p = [model.probability(list(r)) for r in x]
+    i = int(np.argmax(p))
+    if p[i] < threshold:
+        return not (y > 0).any()  # no item: the card answers
+    return bool(y[i] != 0)  # a right item, or (general questions) one of the right entry
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help="write bot/matcher/item_model.json")
+    args = parser.parse_args()
+    from machine import describe
+
+    print(describe())
+    knowledge = kb.load()
+    matcher = Matcher(knowledge)
+    specific = dataset(read(SETS["dev"]), knowledge, matcher)
+    data = specific + general(GENERAL, knowledge, matcher)
+    order = list(range(len(data)))
+    random.Random(SEED).shuffle(order)
+    folds = [order[i::FOLDS] for i in range(FOLDS)]
+    held: dict[float, list[bool]] = {t: [] for t in THRESHOLDS}
+    idx: list[int] = []
+    for fold in folds:
+        idx += fold
+        test = set(fold)
+        model = fit([d for i, d in enumerate(data) if i not in test])
+        for t in THRESHOLDS:
+            held[t] += [ends_right(data[i], model, t) for i in fold]
+    print(f"{len(data)} questions, {sum(len(d[0]) for d in data)} candidates, "
+          f"{sum(bool((d[2] > 0).any()) for d in data)} with a right candidate")
+    n = len(specific)
+    print("held-out share of questions ending right, by threshold "
+          "(specific questions | general ones):")
+    for t in THRESHOLDS:
+        print(f"  {t:.2f}  {np.mean([ok for ok, i in zip(held[t], idx) if i < n]):.1%}"
+              f" | {np.mean([ok for ok, i in zip(held[t], idx) if i >= n]):.1%}")
+    score = {t: np.mean([ok for ok, i in zip(held[t], idx) if i < n]) +
+             np.mean([ok for ok, i in zip(held[t], idx) if i >= n]) for t in THRESHOLDS}
+    threshold = max(THRESHOLDS, key=lambda t: (score[t], -abs(t - 0.5)))
+    print(f"chosen threshold {threshold:.2f}")
+    model = fit(data)
+    print("weights:", ", ".join(f"{n} {w:+.2f}" for n, w in zip(FEATURES, model.weights)))
+    if args.write:
+        MODEL_FILE.write_text(json.dumps({
+            "fitted_by": "bench/fit_items.py", "set": "tests/data/answers_dev.tsv",
+            "seed": SEED, "folds": FOLDS, 
+            "features": list(FEATURES), "mean": model.mean, "scale": model.scale,
+            "weights": model.weights, "bias": model.bias, "threshold": threshold},
+            indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {MODEL_FILE.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+"""The answer-item chooser (bot.matcher.items): BM25 parts, the fitted model file, and
+questions asked in the words of an item's answer rather than of its phrasings."""
+
+import json
+
+import pytest
+
+from bot.matcher.items import FEATURES, MODEL_FILE, Bm25, ItemModel, tokens
+
+
+def test_bm25_prefers_the_document_with_the_rarer_shared_term():
+    index = Bm25([["tam", "tru", "toi_da"], ["tam", "tru", "le_phi"], ["khai", "sinh"]])
+    query = {"tam", "tru", "toi_da"}
+    assert index.score(0, query) > index.score(1, query) > index.score(2, query) == 0
+
+
+def test_tokens_pair_syllables_within_a_sentence_only(matcher):
+    terms, _ = matcher.read("lệ phí bao nhiêu. tạm trú")
+    got = tokens(terms)
+    assert "le_phi" in got and "tam_tru" in got and "nhieu_tam" not in got
+
+
+def test_model_file_matches_the_features_and_was_fitted():
+    data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
+    assert data["features"] == list(FEATURES)
+    assert any(w != 0 for w in data["weights"]) and 0 < data["threshold"] < 1
+    model = ItemModel.load()
+    assert 0 < model.probability([0.0] * len(FEATURES)) < 1
+
+
+def test_a_model_fitted_for_other_features_is_refused(tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps({"features": ["x"], "mean": [0], "scale": [1],
+                                "weights": [1], "bias": 0, "threshold": 0.5}))
+    with pytest.raises(ValueError, match="fit_items"):
+        ItemModel.load(path)
+
+
+@pytest.mark.parametrize("question, key", [
+    ("tro cap that nghiep moi thang duoc bao nhieu", "tro-cap-that-nghiep#muc-huong"),
+    ("bản sao chứng thực có hạn sd bao lâu v mn", "chung-thuc-ban-sao#thoi-han-ban-sao"),
+])
+def test_items_the_phrase_scorer_alone_misses_are_found(matcher, question, key):
+    """The phrasings alone score below ITEM_AT (the pre-model rule); with BM25 over the
+    item's phrasings and answer, the fitted model picks the item."""
+    from bot.matcher import features
+
+    terms, aspect = matcher.read(question)
+    entry = key.split("#")[0]
+    assert matcher.answers.best(entry, features(terms), aspect,
+                                matcher.analyzer.aspects(terms)) is None
+    match = matcher.match(question)
+    assert match.answer is not None and match.answer.answer.key == key
+    assert match.answer.probability >= matcher.items.model.threshold
