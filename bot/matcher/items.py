@@ -150,8 +150,11 @@ class ItemRanker:
         for rank, hit in enumerate(hits[:ENTRIES]):
             ranked = {h.answer.key: h for h in
                       self.answers.ranked(hit.entry.id, feats, aspect, parts)}
+            # a bare question of a part takes only the items the phrase scorer allows
+            # (a bare item of that part); the card answers it otherwise
+            bare = not self.answers.asks_more(hit.entry.id, feats)
             for answer in self.knowledge.answers_for(hit.entry.id):
-                if answer.key in found:
+                if answer.key in found or bare and answer.key not in ranked:
                     continue
                 i = self.index[answer.key]
                 item = ranked.get(answer.key) or ItemHit(answer, 0.0, False)
