@@ -99,7 +99,7 @@ class EmptyAnswer(ValueError):
     blank message and erase the answer they had."""
 
     def __str__(self) -> str:
-        return "câu trả lời trống: hãy ghi nội dung trả lời cho người dân."
+        return "câu trả lời trống nên chưa lưu, chưa gửi gì; hãy ghi nội dung trả lời."
 
 
 def meaningful(text: str | None) -> str | None:
