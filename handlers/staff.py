@@ -152,6 +152,8 @@ def press(ctx: Context, msg: Message, parts: list[str], state: UserState) -> lis
     if not allowed(ctx, msg):
         return [Reply(REFUSED)]
     action, ticket = parts[0] if parts else "", parts[1] if len(parts) > 1 else ""
+    if not ticket and action != STAFF_EXPORT:
+        return [Reply("Lựa chọn này đã cũ.")]
     if action == STAFF_VIEW:
         return [view(ctx, ticket)]
     if action == STAFF_STATUS and len(parts) > 2:
