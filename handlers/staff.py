@@ -105,8 +105,9 @@ def change_status(ctx: Context, msg: Message, arg: str, state: UserState) -> lis
             continue
         return [set_status(ctx, state, ticket, status, _actor(msg),
                            " ".join(words[count:]))]
-    if not ticket:
-        return [Reply("Gõ /trangthai <mã phản ánh> <trạng thái>. " + vocab.status_choices())]
+    if not ticket or not words:
+        return [Reply("Gõ /trangthai <mã phản ánh> <trạng thái> [lý do]. "
+                      + vocab.status_choices())]
     return [Reply(f"Không có trạng thái “{rest.strip()[:40]}”. {vocab.status_choices()}")]
 
 
