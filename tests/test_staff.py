@@ -284,7 +284,7 @@ def test_chat_closing_with_the_reason_on_the_command_line(staffed):
 
 
 def test_telegram_preview_then_one_send_however_often_gui_is_pressed(tg):  # noqa: F811
-    storage = tg.conv.storage
+    storage = Storage(tg.db)  # its own connection: the bot's is used by its loop
     ticket = storage.add_feedback("telegram", str(CITIZEN), "thai-do", COMPLAINT)
     before = len(tg.fake.messages_to(CITIZEN))
     answer = "Trung tâm đã nhắc nhở cán bộ & xin lỗi anh/chị <3."
@@ -313,7 +313,7 @@ def test_telegram_preview_then_one_send_however_often_gui_is_pressed(tg):  # noq
 
 
 def test_telegram_closing_asks_the_reason_and_the_citizen_receives_it(tg):  # noqa: F811
-    storage = tg.conv.storage
+    storage = Storage(tg.db)  # its own connection: the bot's is used by its loop
     ticket = storage.add_feedback("telegram", str(CITIZEN), "tre-hen",
                                   "Hồ sơ đăng ký đất đai trễ hẹn hai tuần")
     [card] = tg.say(f"/xem {ticket}", chat=STAFF)
