@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import functools
 import inspect
 import json
@@ -14,8 +15,8 @@ from typing import Any
 from bot import knowledge as kb
 from bot.matcher import Match, Matcher
 from bot.reports import BadPeriod
-from bot.storage import (CATEGORIES, STATUSES, Storage, StorageError, TicketNotFound,
-                         UnknownStatus)
+from bot import vocab
+from bot.storage import EmptyAnswer, Storage, StorageError, TicketNotFound, meaningful
 
 
 def _conversation(args: argparse.Namespace, db: str | None = None):
@@ -168,7 +169,9 @@ def _feedback_rows(args: argparse.Namespace, storage: Storage):
 
     since, until, label = reports.period(args.quarter, args.half, args.year,
                                          getattr(args, "start", None), getattr(args, "end", None))
-    rows = storage.list_feedback(status=args.status, category=args.category,
+    status = vocab.parse_status(args.status) if args.status else None
+    category = vocab.parse_category(args.category) if args.category else None
+    rows = storage.list_feedback(status=status, category=category,
                                  channel=args.channel, since=since, until=until)
     return rows, label
 
@@ -181,9 +184,16 @@ def _actor(args: argparse.Namespace) -> str:
     return f"cli:{args.by}" if getattr(args, "by", None) else "cli"
 
 
+class MissingReason(ValueError):
+    def __str__(self) -> str:
+        return ("đóng phản ánh cần lý do, người dân sẽ nhận được lý do này: "
+                '--reason "…" (hoặc --ly-do "…")')
+
+
 def _feedback_errors(action):
     """The named errors of a feedback action as a message and an exit code: an unknown
-    ticket exits 1, a period or status that cannot be read exits 2."""
+    ticket exits 1; a period, status or category that cannot be read, a blank answer or
+    a closing without a reason exit 2."""
     @functools.wraps(action)
     def run(args: argparse.Namespace) -> int:
         try:
@@ -191,7 +201,8 @@ def _feedback_errors(action):
         except TicketNotFound as exc:
             print(f"no feedback {exc.ticket}", file=sys.stderr)
             return 1
-        except (BadPeriod, UnknownStatus) as exc:
+        except (BadPeriod, vocab.UnknownStatus, vocab.UnknownCategory, EmptyAnswer,
+                MissingReason) as exc:
             print(f"motcua feedback: {exc}", file=sys.stderr)
             return 2
     return run
@@ -202,35 +213,60 @@ def feedback_list(args: argparse.Namespace) -> int:
     """feedback, oldest first
 
     One line each: ticket, time (Vietnam time), channel, status, category and the start
-    of the text; then the count and the period.
+    of the text, under Vietnamese headers; then the count and the period. --status and
+    --category take the Vietnamese labels, with or without diacritics, or the codes.
     """
     from bot import reports
 
     rows, label = _feedback_rows(args, _storage(args))
+    line = "{:<15}  {:<16}  {:<8} {:<14} {}"
+    if rows:
+        print(line.format("Mã phản ánh", "Thời gian gửi", "Kênh", "Trạng thái",
+                          "Loại: nội dung"))
     for row in rows:
         when = reports.local(row["at"]).strftime("%d/%m/%Y %H:%M")
-        print(f"{row['ticket']}  {when}  {row['channel']:<8} "
-              f"{STATUSES.get(row['status'], row['status']):<14} "
-              f"{CATEGORIES.get(row['category'], '')}: {row['text'][:60]}")
-    print(f"{len(rows)} feedback ({label})")
+        print(line.format(row["ticket"], when, reports.readable(row, "channel"),
+                          vocab.status_label(row["status"]),
+                          f"{vocab.category_label(row['category'])}: {row['text'][:60]}"))
+    print(f"{len(rows)} phản ánh ({label})")
     return 0
+
+
+SHOWN = ("ticket", "at", "channel", "category", "procedure_id", "status", "text", "phone",
+         "first_answer_at")
 
 
 @_feedback_errors
 def feedback_show(args: argparse.Namespace) -> int:
     """one feedback
 
-    Every field of the ticket, contact details included, times in Vietnam time.
+    Every field of the ticket under Vietnamese headers, contact details included, times
+    in Vietnam time; then every answer it was given, oldest first (the citizen sees the
+    latest), and the reasons given for closing it.
     """
     from bot import reports
 
-    row = _storage(args).get_feedback(args.ticket)
+    storage = _storage(args)
+    row = storage.get_feedback(args.ticket)
     if row is None:
         raise TicketNotFound(args.ticket)
-    for key in ("ticket", "at", "channel", "category", "procedure_id", "status",
-                "text", "phone", "answer", "first_answer_at", "answered_by"):
+    headers = {key: header for key, header, _ in reports.columns(with_contacts=True)}
+    for key in SHOWN:
         value = reports.readable(row, key)
-        print(f"{key:<16}{value if value not in (None, '') else '-'}")
+        if isinstance(value, dt.datetime):
+            value = value.strftime("%d/%m/%Y %H:%M")
+        print(f"{headers[key] + ':':<19}{value if value not in (None, '') else '-'}")
+    answers = storage.answers(row["ticket"])
+    print(f"Trả lời ({len(answers)}):" if answers else "Trả lời: -")
+    for number, answer in enumerate(answers, 1):
+        when = reports.local(answer["at"]).strftime("%d/%m/%Y %H:%M")
+        who = answer["staff_name"] or answer["staff"] or "-"
+        latest = " — người dân thấy câu này" if number == len(answers) else ""
+        print(f"  {number}. {when} · {who}{latest}")
+        print("     " + answer["text"].replace("\n", "\n     "))
+    for event in storage.events(row["ticket"], "reason"):
+        when = reports.local(event["at"]).strftime("%d/%m/%Y %H:%M")
+        print(f"Lý do đóng ({when}): {event['detail']}")
     return 0
 
 
@@ -238,12 +274,16 @@ def feedback_show(args: argparse.Namespace) -> int:
 def feedback_answer(args: argparse.Namespace) -> int:
     """answer; the citizen receives it on their channel
 
-    Stores the answer, sets the status to answered and queues the message for the
-    citizen (unless they removed their chat link).
+    Stores the answer (a blank one is refused), keeps the earlier ones in the ticket's
+    history, sets the status to answered and queues the message for the citizen
+    (unless they removed their chat link).
     """
-    row = _storage(args).answer_feedback(args.ticket, args.text, _actor(args))
-    print(f"{row['ticket']}: answered" + ("" if row["user_id"] else
-                                          " (the citizen removed their chat link)"))
+    storage = _storage(args)
+    row = storage.answer_feedback(args.ticket, args.text, _actor(args), name=args.by)
+    count = len(storage.answers(row["ticket"]))
+    print(f"{row['ticket']}: {vocab.status_label('answered')}"
+          + (f" (lần {count}, thay câu trả lời trước)" if count > 1 else "")
+          + ("" if row["user_id"] else " (người dân đã xóa liên kết tài khoản, không gửi được)"))
     return 0
 
 
@@ -251,10 +291,16 @@ def feedback_answer(args: argparse.Namespace) -> int:
 def feedback_status(args: argparse.Namespace) -> int:
     """change status
 
-    The citizen is told of the new status on their channel when it changed.
+    The status as its Vietnamese label (with or without diacritics: "đang xử lý",
+    "dong") or its code. Closing needs --reason (--ly-do); the citizen is told of the
+    new status, and of the reason, on their channel when it changed.
     """
-    row = _storage(args).set_status(args.ticket, args.status_value, _actor(args))
-    print(f"{row['ticket']}: {row['status']}")
+    status = vocab.parse_status(args.status_value)
+    reason = meaningful(args.reason)
+    if status == "closed" and reason is None:
+        raise MissingReason()
+    row = _storage(args).set_status(args.ticket, status, _actor(args), reason)
+    print(f"{row['ticket']}: {vocab.status_label(row['status'])}")
     return 0
 
 
@@ -333,6 +379,11 @@ FEEDBACK_ACTIONS = {"list": feedback_list, "show": feedback_show, "answer": feed
                     "report": feedback_report, "purge": feedback_purge}
 
 
+STATUS_HELP = ", ".join(f"{label} ({vocab.STATUS_WORDS[code]})"
+                        for code, label in vocab.STATUSES.items())
+CATEGORY_HELP = ", ".join(f"{label} ({code})" for code, label in vocab.CATEGORIES.items())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="motcua", description=__doc__)
     parser.add_argument("--knowledge", metavar="DIR",
@@ -375,8 +426,8 @@ def build_parser() -> argparse.ArgumentParser:
     fsub = p.add_subparsers(dest="action", required=True)
 
     def filters(q: argparse.ArgumentParser) -> None:
-        q.add_argument("--status", choices=list(STATUSES), help="only this status")
-        q.add_argument("--category", choices=list(CATEGORIES), help="only this category")
+        q.add_argument("--status", help="only this status: " + STATUS_HELP)
+        q.add_argument("--category", help="only this category: " + CATEGORY_HELP)
         q.add_argument("--channel", help="only this channel (telegram, zalo, terminal)")
         q.add_argument("--quarter", metavar="2026Q3", help="a quarter")
         q.add_argument("--half", metavar="2026H1", help="a half year")
@@ -393,7 +444,9 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--by", help="staff name for the record")
     q = command(fsub, "status", feedback_status)
     q.add_argument("ticket", help="the ticket, e.g. PA-2026-000123")
-    q.add_argument("status_value", choices=list(STATUSES), help="the new status")
+    q.add_argument("status_value", metavar="status", help="the new status: " + STATUS_HELP)
+    q.add_argument("--reason", "--ly-do", dest="reason", metavar="TEXT",
+                   help="why (needed to close); the citizen receives it")
     q.add_argument("--by", help="staff name for the record")
     q = command(fsub, "export", feedback_export)
     filters(q)

@@ -23,21 +23,13 @@ from typing import Any
 import sqlite_utils
 
 from bot.text import mask_personal
+# the codes stored and their labels live in bot.vocab; also importable from here
+from bot.vocab import CATEGORIES, STATUSES, UnknownStatus, status_label  # noqa: F401
 
 log = logging.getLogger(__name__)
 
 DEFAULT_DB = Path("data") / "motcua.db"
 VN_TIME = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")  # no daylight saving
-CATEGORIES = {
-    "quy-dinh": "Quy định, thủ tục hành chính",
-    "thai-do": "Thái độ, hành vi cán bộ",
-    "tre-hen": "Hồ sơ trễ hẹn",
-    "gop-y": "Góp ý, sáng kiến",
-    "hoi-dap": "Câu hỏi cần cán bộ trả lời",  # a question the bot could not answer
-    "khac": "Khác",
-}
-STATUSES = {"new": "Mới tiếp nhận", "in_progress": "Đang xử lý",
-            "answered": "Đã trả lời", "closed": "Đã đóng"}
 
 # Each migration runs once, in order, inside one transaction; the version is stored.
 MIGRATIONS: list[list[str]] = [
@@ -70,6 +62,19 @@ MIGRATIONS: list[list[str]] = [
     ["alter table feedback add column draft text",
      "create unique index idx_feedback_draft on feedback (channel, user_id, draft) "
      "where draft is not null"],
+    # every answer a ticket was given, latest last (feedback.answer keeps the latest);
+    # an answer already stored becomes the first row of its ticket's history. ``draft``
+    # names the preview a staff member confirmed: a second "Gửi" stores nothing new
+    ["""create table answers (id integer primary key, ticket text not null, at text,
+        text text not null, staff text, staff_name text, draft text)""",
+     "create index idx_answers_ticket on answers (ticket, id)",
+     "create unique index idx_answers_draft on answers (ticket, draft) "
+     "where draft is not null",
+     """insert into answers (ticket, at, text, staff, staff_name)
+        select ticket, coalesce(answered_at, first_answer_at, updated, at), answer,
+               answered_by, case when answered_by like 'cli:%'
+                                 then substr(answered_by, 5) end
+        from feedback where answer is not null and trim(answer) != '' order by id"""],
 ]
 
 
@@ -89,8 +94,29 @@ class TicketNotFound(KeyError):
         return f"no feedback {self.ticket}"
 
 
-class UnknownStatus(ValueError):
-    """A status that is not one of ``STATUSES``."""
+class EmptyAnswer(ValueError):
+    """An answer (or a closing reason) with nothing in it: it would send the citizen a
+    blank message and erase the answer they had."""
+
+    def __str__(self) -> str:
+        return "câu trả lời trống nên chưa lưu, chưa gửi gì; hãy ghi nội dung trả lời."
+
+
+def meaningful(text: str | None) -> str | None:
+    """The text stripped, or None when it has no letter or digit (blank, "...")."""
+    text = (text or "").strip()
+    return text if any(ch.isalnum() for ch in text) else None
+
+
+def answer_message(ticket: str, answer: str) -> str:
+    """What the citizen receives for a staff answer (the chat previews exactly this)."""
+    return f"Trả lời phản ánh {ticket}:\n\n{answer}\n\nXem lại: /tracuu {ticket}"
+
+
+def status_message(ticket: str, status: str, reason: str | None = None) -> str:
+    """What the citizen receives when their feedback changes status."""
+    text = f"Phản ánh {ticket} chuyển sang: {status_label(status)}."
+    return f"{text}\nLý do: {reason}" if reason else text
 
 
 def now() -> str:
@@ -327,30 +353,62 @@ class Storage:
             sql += f" limit {int(limit)}"
         return list(self.db.query(sql, params))
 
-    def answer_feedback(self, ticket: str, answer: str, actor: str) -> dict[str, Any]:
-        """Store a staff answer and queue it for the citizen on the channel they used;
-        raises ``TicketNotFound``."""
+    def answer_feedback(self, ticket: str, answer: str, actor: str, name: str | None = None,
+                        draft: str | None = None) -> dict[str, Any]:
+        """Store a staff answer, keep it in the ticket's history and queue it for the
+        citizen on the channel they used; raises ``EmptyAnswer`` or ``TicketNotFound``.
+
+        ``name`` is the staff member's name for the record; ``draft`` names the preview
+        confirmed in chat: when that preview was already stored, nothing is stored or
+        queued again."""
+        text = meaningful(answer)
+        if text is None:
+            raise EmptyAnswer(ticket)
         at = now()
         with self._transaction():
             row = self.get_feedback(ticket)
             if row is None:
                 raise TicketNotFound(ticket)
+            if draft and self.answer_sent(row["ticket"], draft):
+                return row
+            self.db.execute(
+                "insert into answers (ticket, at, text, staff, staff_name, draft) "
+                "values (?, ?, ?, ?, ?, ?)", [row["ticket"], at, text, actor, name, draft])
             self.db.execute(
                 "update feedback set answer = ?, status = 'answered', answered_at = ?, "
                 "answered_by = ?, first_answer_at = coalesce(first_answer_at, ?), "
-                "updated = ? where ticket = ?", [answer, at, actor, at, at, row["ticket"]])
-            self._event(row["ticket"], actor, "answered", answer[:200])
+                "updated = ? where ticket = ?", [text, at, actor, at, at, row["ticket"]])
+            self._event(row["ticket"], actor, "answered", text[:200])
             if row["user_id"]:
                 self._enqueue(row["channel"], row["user_id"],
-                              f"Trả lời phản ánh {row['ticket']}:\n\n{answer}\n\n"
-                              f"Xem lại: /tracuu {row['ticket']}")
+                              answer_message(row["ticket"], text))
         return self.get_feedback(ticket)
 
-    def set_status(self, ticket: str, status: str, actor: str) -> dict[str, Any]:
-        """Change a feedback's status and tell the citizen when it changed; raises
+    def answers(self, ticket: str) -> list[dict[str, Any]]:
+        """Every answer the ticket was given, oldest first."""
+        return list(self.db.query("select * from answers where ticket = ? order by id",
+                                  [ticket.strip().upper()]))
+
+    def answer_sent(self, ticket: str, draft: str) -> bool:
+        """Was the answer previewed as ``draft`` already stored?"""
+        return self.db.execute("select 1 from answers where ticket = ? and draft = ?",
+                               [ticket.strip().upper(), draft]).fetchone() is not None
+
+    def events(self, ticket: str, action: str | None = None) -> list[dict[str, Any]]:
+        """What happened to a ticket, oldest first (only ``action`` when given)."""
+        sql, params = "select * from events where ticket = ?", [ticket.strip().upper()]
+        if action:
+            sql, params = sql + " and action = ?", params + [action]
+        return list(self.db.query(sql + " order by id", params))
+
+    def set_status(self, ticket: str, status: str, actor: str, reason: str | None = None
+                   ) -> dict[str, Any]:
+        """Change a feedback's status and tell the citizen when it changed, with the
+        reason when one is given (closing: the CLI and the chat ask for one); raises
         ``UnknownStatus`` or ``TicketNotFound``."""
         if status not in STATUSES:
             raise UnknownStatus(status)
+        reason = meaningful(reason)
         with self._transaction():
             row = self.get_feedback(ticket)
             if row is None:
@@ -358,9 +416,11 @@ class Storage:
             self.db.execute("update feedback set status = ?, updated = ? where ticket = ?",
                             [status, now(), row["ticket"]])
             self._event(row["ticket"], actor, "status", status)
+            if reason:
+                self._event(row["ticket"], actor, "reason", reason[:1000])
             if row["user_id"] and status != row["status"]:
                 self._enqueue(row["channel"], row["user_id"],
-                              f"Phản ánh {row['ticket']} chuyển sang: {STATUSES[status]}.")
+                              status_message(row["ticket"], status, reason))
         return self.get_feedback(ticket)
 
     def forget_user(self, channel: str, user_id: str) -> int:

@@ -40,6 +40,9 @@ STAFF_VIEW = "v"  # s:v:<ticket>
 STAFF_STATUS = "st"  # s:st:<ticket>:<status>
 STAFF_ANSWER = "a"  # s:a:<ticket>
 STAFF_EXPORT = "x"  # s:x
+STAFF_SEND = "as"  # s:as:<ticket>:<draft>: send the answer previewed
+STAFF_EDIT = "ae"  # s:ae:<ticket>: type the previewed answer again
+STAFF_DROP = "ac"  # s:ac:<ticket>: drop the previewed answer
 
 
 def data(*parts: str) -> str:

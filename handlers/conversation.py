@@ -123,6 +123,8 @@ def dispatch(ctx: Context, msg: Message, state: UserState) -> list[Reply]:
     if msg.data:
         return routes.press(ctx, msg, msg.data, state)
     text = (msg.text or "").strip()
+    if not text and staff.waiting(state):
+        return staff.typed(ctx, msg, text, state)  # a blank answer: refused there
     if not text:
         return [Reply("Bạn gõ câu hỏi giúp mình nhé, ví dụ: “đăng ký tạm trú cần gì”.",
                       [MENU])]
@@ -140,8 +142,8 @@ def dispatch(ctx: Context, msg: Message, state: UserState) -> list[Reply]:
         wish = None  # "không cần", "thôi" asked whether to leave a phone: no phone
     if wish is not None and wish.name in ("cancel", "menu"):
         return intents.handle(ctx, msg, wish, state)  # leaves whatever is under way
-    if state.get("staff_answer"):
-        return staff.typed_answer(ctx, msg, text, state)
+    if staff.waiting(state):
+        return staff.typed(ctx, msg, text, state)
     if state.get("flow") == feedback.FLOW:
         if wish is not None and wish.name in ("lookup", "delete_data"):
             return intents.handle(ctx, msg, wish, state)
@@ -210,7 +212,7 @@ def picked(text: str, state: UserState) -> str | Reply | None:
     words, folded = fold(text), [fold(label) for label in labels]
     if words and len(labels) == len(options) and words in folded:
         return options[folded.index(words)]
-    if number is None or state.get("flow") or state.get("staff_answer") \
+    if number is None or state.get("flow") or staff.waiting(state) \
             or state.get("awaiting"):
         return None
     if not options:

@@ -22,7 +22,8 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Callable
 
-from bot.storage import CATEGORIES, STATUSES, VN_TIME, StorageError
+from bot.storage import VN_TIME, StorageError
+from bot.vocab import CATEGORIES, status_label
 from bot.text import fold, mask_personal
 from handlers.callbacks import (FB_ASK, FB_CANCEL, FB_CATEGORY, FB_DELETE, FB_EDIT, FB_PHONE,
                                 FB_PROCEDURE, FB_RESUME, FB_SEND, FEEDBACK, STAFF, STAFF_STATUS,
@@ -362,7 +363,7 @@ def look_up(ctx: Context, msg: Message, arg: str, state: UserState) -> list[Repl
             return [Reply("Bạn chưa gửi phản ánh nào từ tài khoản này. Gửi mới: /phananh",
                           [MENU])]
         lines = ["Phản ánh bạn đã gửi:"] + [
-            f"• {row['ticket']} — {STATUSES.get(row['status'], row['status'])}"
+            f"• {row['ticket']} — {status_label(row['status'])}"
             for row in mine[:10]]
         lines.append("Xem chi tiết: /tracuu <mã phản ánh>")
         return [Reply("\n".join(lines), [MENU])]
@@ -370,7 +371,7 @@ def look_up(ctx: Context, msg: Message, arg: str, state: UserState) -> list[Repl
     if row is None or row["channel"] != msg.channel or row["user_id"] != msg.user_id:
         return [Reply(f"Không tìm thấy phản ánh {mask_personal(ticket)[:40]} trong các phản ánh "
                       "bạn đã gửi từ tài khoản này. Bạn kiểm tra lại mã nhé.", [MENU])]
-    lines = [f"Phản ánh {row['ticket']}", f"Tình trạng: {STATUSES.get(row['status'])}",
+    lines = [f"Phản ánh {row['ticket']}", f"Tình trạng: {status_label(row['status'])}",
              f"Nội dung: {row['text']}"]
     if row.get("answer"):
         lines.append(f"Trả lời của cán bộ: {row['answer']}")

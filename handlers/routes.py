@@ -43,8 +43,8 @@ def open_menu(ctx: Context, msg: Message, arg: str, state: UserState) -> list[Re
 
 
 def cancel(ctx: Context, msg: Message, arg: str, state: UserState) -> list[Reply]:
-    """/huy: leave a feedback under way, or else a staff answer being typed."""
-    under_way = [state.pop("flow", None), state.pop("staff_answer", None)]
+    """/huy: leave a feedback under way, or else a staff answer or reason being typed."""
+    under_way = [state.pop("flow", None), staff.drop(state)]
     if any(under_way):
         state.pop("fb", None)
         return [Reply("Đã hủy. Bạn có thể hỏi tiếp hoặc mở menu.", [MENU])]

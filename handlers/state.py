@@ -20,6 +20,14 @@ class FeedbackState(TypedDict, total=False):
     phone: str  # only with the citizen's explicit consent
 
 
+class StaffPreview(TypedDict, total=False):
+    """A staff answer shown as the citizen will receive it, waiting for "Gửi"."""
+
+    ticket: str
+    text: str
+    draft: str  # random id carried by the "Gửi" button: a second press sends nothing
+
+
 class Topic(TypedDict, total=False):
     """The entry last shown, for follow-ups (see handlers/topic.py)."""
 
@@ -36,6 +44,8 @@ class UserState(TypedDict, total=False):
     flow: str  # "feedback" while a feedback is under way
     fb: FeedbackState
     staff_answer: str  # the ticket whose answer a staff member is typing
+    staff_preview: StaffPreview  # an answer typed, shown, not yet confirmed
+    staff_close: str  # the ticket whose closing reason a staff member is typing
     awaiting: str  # "commune" after the bot asked for the citizen's xã/phường
     office: str  # the id of the citizen's own commune office
     topic: Topic  # the entry last shown, for follow-ups

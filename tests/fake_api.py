@@ -101,6 +101,22 @@ class FakeBotAPI:
                     return list(found)
                 event.wait(left)
 
+    def wait_for_text(self, chat_id: int | str, needle: str, after: int = 0,
+                      timeout: float = 10.0) -> dict[str, Any] | None:
+        """Wait for a message to the chat, from the ``after``-th on, whose text contains
+        ``needle`` (other messages, such as staff notices, may come in between)."""
+        deadline = time.monotonic() + timeout
+        key = str(chat_id)
+        with self.lock:
+            event = self._chat(key)
+            while True:
+                found = [m for m in self.by_chat.get(key, [])[after:]
+                         if needle in (m.get("text") or "")]
+                left = deadline - time.monotonic()
+                if found or left <= 0:
+                    return found[0] if found else None
+                event.wait(left)
+
     def record(self, kind: str, chat_id: Any, **extra: Any) -> dict[str, Any]:
         """Keep an accepted send and wake whoever waits for that chat."""
         with self.lock:

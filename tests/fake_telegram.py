@@ -107,6 +107,18 @@ class FakeTelegram(FakeBotAPI):
                         "from": {"id": 1, "is_bot": True, "first_name": "bot"},
                         "text": "..."}}})
 
+    def staff_answers(self, staff: int, ticket: str, text: str) -> dict[str, Any]:
+        """What a staff member does to answer: /traloi, then "Gửi" under the preview;
+        returns the preview."""
+        before = len(self.messages_to(staff))
+        self.push_text(staff, f"/traloi {ticket} {text}")
+        preview = self.wait_for_text(staff, "Xem trước", after=before)
+        assert preview, self.messages_to(staff)[before:]
+        send = [b["callback_data"] for row in preview["reply_markup"]["inline_keyboard"]
+                for b in row if b["text"].endswith("Gửi")]
+        self.push_button(staff, send[0])
+        return preview
+
     # --- methods --------------------------------------------------------------------
 
     def api_getMe(self, params, files):  # noqa: N802

@@ -65,7 +65,7 @@ def test_lookup_refused_to_others_and_staff_answer_reaches_citizen(tmp_path):
     assert "Không tìm thấy" in other and "hẹn đi hẹn lại" not in other
     answer = "Trung tâm đã làm việc với cán bộ và xin lỗi ông/bà."
     result = run_motcua("--db", str(db), "feedback", "answer", ticket, answer, "--by", "Lan")
-    assert result.returncode == 0 and "answered" in result.stdout
+    assert result.returncode == 0 and "Đã trả lời" in result.stdout
     back = chat(db, [f"/tracuu {ticket}"])
     assert f"Trả lời phản ánh {ticket}" in back and answer in back  # delivered on return
     assert "Đã trả lời" in back
@@ -106,7 +106,9 @@ def test_staff_in_chat_across_channels(staffed):
     assert "Thủ tục đăng ký tạm trú" in staff(data=f"s:v:{ticket}", kind="button").text
     assert "Đang xử lý" in staff(data=f"s:st:{ticket}:in_progress", kind="button").text
     staff(data=f"s:a:{ticket}", kind="button")
-    done = staff(text="Đã chuyển công an xã rà soát, sẽ bỏ yêu cầu bản photo.")
+    shown = staff(text="Đã chuyển công an xã rà soát, sẽ bỏ yêu cầu bản photo.")
+    assert "Xem trước" in shown.text
+    done = staff(data=shown.options[0].data, kind="button")  # Gửi
     assert "Đã trả lời" in done.text
     to_citizen = [m for m in staffed.storage.pending("zalo") if m["chat_id"] == "c1"]
     assert any("bỏ yêu cầu bản photo" in m["text"] for m in to_citizen)

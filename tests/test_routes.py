@@ -120,7 +120,7 @@ def test_stored_names_survive_an_upgrade():
                                    "confirm"}
     assert set(UserState.__annotations__) == {"options", "labels", "flow", "fb",
                                               "staff_answer", "awaiting", "office", "topic",
-                                              "asked"}
+                                              "asked", "staff_preview", "staff_close"}
 
 
 # --- code layout ---------------------------------------------------------------------------

@@ -119,7 +119,7 @@ def test_full_feedback_flow_status_staff_answer_and_export(tg):
     assert refused["text"].startswith("Lệnh này chỉ dành cho cán bộ")
     # the staff answer reaches the citizen
     before = len(tg.fake.messages_to(CITIZEN))
-    tg.say(f"/traloi {ticket} Trung tâm đã nhắc nhở cán bộ, xin lỗi anh/chị.", chat=STAFF)
+    tg.fake.staff_answers(STAFF, ticket, "Trung tâm đã nhắc nhở cán bộ, xin lỗi anh/chị.")
     relayed = tg.fake.wait_for(CITIZEN, before + 1)[before:]
     assert relayed and "xin lỗi anh/chị" in relayed[0]["text"]
     # an export arrives as a document

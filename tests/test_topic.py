@@ -261,7 +261,7 @@ def test_zalo_wishes_numbers_and_asking_a_person_answered_on_telegram(tmp_path, 
         notice = both.tg.wait_for(STAFF, 1)[0]
         assert "Câu hỏi mới" in notice["text"] and ticket in notice["text"]
         before = len(both.zalo.messages_to(CITIZEN))
-        both.tg.push_text(STAFF, f"/traloi {ticket} Việc bay flycam xin phép Bộ Quốc phòng.")
+        both.tg.staff_answers(STAFF, ticket, "Việc bay flycam xin phép Bộ Quốc phòng.")
         relayed = both.zalo.wait_for(CITIZEN, before + 1)[before:]
         assert relayed and "Bộ Quốc phòng" in relayed[0]["text"]
         logged = [r[0] for r in sqlite3.connect(both.db).execute("select text from questions")]

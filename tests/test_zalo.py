@@ -111,7 +111,7 @@ def test_feedback_on_zalo_answered_on_telegram(both):
     notice = both.tg.wait_for(STAFF, 1)[0]
     assert ticket in notice["text"]
     before = len(both.zalo.messages_to(CITIZEN))
-    both.tg.push_text(STAFF, f"/traloi {ticket} Trung tâm đã làm việc với cán bộ, xin lỗi bạn.")
+    both.tg.staff_answers(STAFF, ticket, "Trung tâm đã làm việc với cán bộ, xin lỗi bạn.")
     relayed = both.zalo.wait_for(CITIZEN, before + 1)[before:]
     assert relayed and "xin lỗi bạn" in relayed[0]["text"]
 
@@ -133,8 +133,10 @@ def test_feedback_on_telegram_answered_on_zalo(both):
     both.tg.push_button(citizen, "fb:send")
     done = both.tg.wait_for(citizen, len(got) + 2)[-1]["text"]
     ticket = re.search(r"PA-\d{4}-\d{6}", done).group(0)
-    [answered] = both.say(f"/traloi {ticket} Cảm ơn góp ý, sẽ bố trí chỗ để xe.",
-                          chat="staff-zalo-id")
+    [preview] = both.say(f"/traloi {ticket} Cảm ơn góp ý, sẽ bố trí chỗ để xe.",
+                         chat="staff-zalo-id")
+    assert "Xem trước" in preview and "1. ✅ Gửi" in preview  # numbered on Zalo
+    [answered] = both.say("1", chat="staff-zalo-id")
     assert "Đã trả lời" in answered
     relayed = both.tg.wait_for(citizen, len(got) + 3)[-1]
     assert "bố trí chỗ để xe" in relayed["text"]
