@@ -143,6 +143,36 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if knowledge.errors else 0
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """copy the bundled knowledge to a folder of your own
+
+    The office edits that copy; the bot reads it when started from the folder that
+    holds it (as ./knowledge), with --knowledge DIR, or with MOTCUA_KNOWLEDGE=DIR.
+    A folder that is not empty is refused unless --force is given.
+    """
+    import shutil
+
+    target = Path(args.dir).expanduser().absolute()
+    if target.exists() and not target.is_dir():
+        print(f"motcua init: {target} là một tệp, không phải thư mục", file=sys.stderr)
+        return 2
+    if target.is_dir() and any(target.iterdir()) and not args.force:
+        print(f"motcua init: thư mục {target} không trống; chọn thư mục khác, hoặc thêm "
+              "--force để ghi đè các tệp trùng tên", file=sys.stderr)
+        return 2
+    shutil.copytree(kb.default_dir(), target, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    count = sum(1 for p in target.rglob("*.yaml"))
+    where = ("./knowledge" if target.name == "knowledge" else "")
+    print(f"Đã chép {count} tệp kiến thức vào {target}.")
+    print("Điền các giá trị VÍ DỤ: trong office.yaml, kiểm tra bằng "
+          f"`motcua validate {target}`, rồi cho bot đọc thư mục này:")
+    if where:
+        print(f"  chạy motcua từ {target.parent} (bot tự đọc ./knowledge), hoặc")
+    print(f"  motcua --knowledge {target} run   hoặc   MOTCUA_KNOWLEDGE={target} (trong .env)")
+    return 0
+
+
 def cmd_import_dvc(args: argparse.Namespace) -> int:
     """import national portal procedure records
 
@@ -336,9 +366,13 @@ FEEDBACK_ACTIONS = {"list": feedback_list, "show": feedback_show, "answer": feed
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="motcua", description=__doc__)
     parser.add_argument("--knowledge", metavar="DIR",
-                        help="knowledge folder (default: MOTCUA_KNOWLEDGE or the bundled one)")
+                        help="knowledge folder (default: MOTCUA_KNOWLEDGE, else ./knowledge when it "
+                        "holds office.yaml, else the bundled one)")
     parser.add_argument("--db", metavar="FILE",
                         help="SQLite file (default: MOTCUA_DB or data/motcua.db)")
+    parser.add_argument("--create", action="store_true",
+                        help="create the database when it does not exist (run and chat "
+                        "always do; other commands refuse a missing one)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = command(sub, "ask", cmd_ask)
@@ -359,6 +393,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "(needs ZALO_WEBHOOK_SECRET)")
     p.add_argument("--zalo-listen", metavar="HOST:PORT", default="127.0.0.1:8444",
                    help="where the Zalo webhook server listens")
+
+    p = command(sub, "init", cmd_init)
+    p.add_argument("dir", help="the folder to create (e.g. knowledge)")
+    p.add_argument("--force", action="store_true",
+                   help="copy into a folder that is not empty, replacing files of the same name")
 
     p = command(sub, "validate", cmd_validate)
     p.add_argument("dir", nargs="?", help="knowledge folder to check")
@@ -417,21 +456,56 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# What each command reads: the knowledge, the database; only run and chat create one.
+READS_KNOWLEDGE = {"ask", "chat", "run", "validate", "import-dvc", "feedback report"}
+READS_DB = {"chat", "run", "feedback", "questions"}
+CREATES_DB = {"chat", "run"}
+
+
+def _prepare(args: argparse.Namespace, env_file: Path | None) -> None:
+    """Check the database setting, refuse a missing database to a command that would
+    otherwise create an empty one, and say on stderr (stdout stays the command's own,
+    ``ask --json`` pure JSON) which files this run reads, by absolute path."""
+    from bot.config import ConfigError, database_path
+
+    db = database_path(args.db)  # a URL is refused whatever the command
+    name = args.command + (f" {args.action}" if args.command == "feedback" else "")
+    parts = [f".env {env_file}"] if env_file else []
+    if name in READS_KNOWLEDGE:
+        root, source = kb.locate(getattr(args, "dir", None) or args.knowledge)
+        parts.append(f"kiến thức {root}" + (" (bản kèm theo bot; bản riêng: motcua init DIR)"
+                                            if source == kb.BUNDLED else ""))
+    if args.command in READS_DB:
+        args.db = str(db)
+        if args.command not in CREATES_DB and not db.exists() and not args.create:
+            raise ConfigError(f"chưa có cơ sở dữ liệu {db}: chạy lệnh từ thư mục của bot, "
+                              "chỉ đúng tệp bằng --db hoặc MOTCUA_DB, hoặc thêm --create "
+                              "để tạo tệp mới")
+        parts.append(f"cơ sở dữ liệu {db}")
+    if parts:
+        print("motcua: " + "; ".join(parts), file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     from bot import logs
-    from bot.config import read_env_file
+    from bot.config import ConfigError, load_env_file
 
-    if os.environ.get("MOTCUA_ENV_FILE"):  # the environment wins over the file
-        for key, value in read_env_file(os.environ["MOTCUA_ENV_FILE"]).items():
-            os.environ.setdefault(key, value)
-
+    try:
+        env_file = load_env_file()  # ./.env or MOTCUA_ENV_FILE; the environment wins
+    except ConfigError as exc:
+        print(f"motcua: {exc}", file=sys.stderr)
+        return 2
     logs.setup(os.environ.get("MOTCUA_LOG_LEVEL", "WARNING"),
                [os.environ.get("TELEGRAM_BOT_TOKEN", ""), os.environ.get("ZALO_BOT_TOKEN", "")])
     args = build_parser().parse_args(argv)
     if getattr(args, "batch", None):
         args.json = True
     try:
+        _prepare(args, env_file)
         return args.func(args)
+    except ConfigError as exc:
+        print(f"motcua: {exc}", file=sys.stderr)
+        return 2
     except StorageError as exc:
         print(f"motcua: {exc}", file=sys.stderr)
         return 1

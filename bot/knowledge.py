@@ -28,7 +28,7 @@ __all__ = [
     "ANSWER_ITEM", "ASPECT_FIELDS", "BY_KIND", "COMMON", "KINDS", "MAX_FILE_BYTES",
     "NATIONAL_HOTLINE", "OFFICE", "OFFICE_ITEM", "ONLINE", "PLACEHOLDER", "STAFF",
     "Answer", "Entry", "Knowledge", "LineDict", "Problem", "default_dir", "is_placeholder",
-    "load", "resolve_dir",
+    "load", "locate", "resolve_dir",
 ]
 
 NATIONAL_HOTLINE = "18001096"  # Cổng Dịch vụ công quốc gia
@@ -142,12 +142,29 @@ def default_dir() -> Path:
     return here.parent / "knowledge"
 
 
-def resolve_dir(path: str | os.PathLike[str] | None = None) -> Path:
-    """``--knowledge`` wins, then ``MOTCUA_KNOWLEDGE``, then the bundled folder."""
+# Where the knowledge folder came from, as ``locate`` says it.
+FROM_OPTION, FROM_ENV, FROM_CWD, BUNDLED = "--knowledge", "MOTCUA_KNOWLEDGE", "./knowledge", \
+    "bundled"
+
+
+def locate(path: str | os.PathLike[str] | None = None) -> tuple[Path, str]:
+    """The knowledge folder, absolute, and where it came from: ``--knowledge`` wins,
+    then ``MOTCUA_KNOWLEDGE``, then ``./knowledge`` in the current folder when it holds
+    an ``office.yaml`` (the folder an office edits in its clone), then the bundled one."""
     if path:
-        return Path(path)
+        return Path(path).absolute(), FROM_OPTION
     env = os.environ.get("MOTCUA_KNOWLEDGE")
-    return Path(env) if env else default_dir()
+    if env:
+        return Path(env).absolute(), FROM_ENV
+    here = Path("knowledge")
+    if (here / "office.yaml").is_file():
+        return here.absolute(), FROM_CWD
+    return default_dir(), BUNDLED
+
+
+def resolve_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """The knowledge folder ``locate`` finds, absolute."""
+    return locate(path)[0]
 
 
 MAX_FILE_BYTES = 32 * 1024 * 1024  # a knowledge file larger than this is a mistake
