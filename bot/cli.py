@@ -26,8 +26,8 @@ def _conversation(args: argparse.Namespace, db: str | None = None):
     if matcher is None:
         for problem in knowledge.errors:
             print(problem, file=sys.stderr)
-        print(f"{len(knowledge.errors)} errors in {knowledge.root}; "
-              "fix them (motcua validate) and start again.", file=sys.stderr)
+        print(f"motcua: {len(knowledge.errors)} lỗi trong thư mục kiến thức {knowledge.root}: "
+              "sửa các dòng trên (motcua validate) rồi chạy lại", file=sys.stderr)
         raise SystemExit(1)
     return Conversation(knowledge, Storage(db), matcher)
 
@@ -99,7 +99,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot import logs
-    from bot.runner import serve
+    from bot.runner import StartFailed, serve
 
     conv = _conversation(args, args.db)
     config = conv.config
@@ -120,8 +120,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         chat(conv)
         return 0
-    asyncio.run(serve(conv, config, args.webhook, args.listen, args.zalo_webhook,
-                      args.zalo_listen))
+    try:
+        asyncio.run(serve(conv, config, args.webhook, args.listen, args.zalo_webhook,
+                          args.zalo_listen))
+    except StartFailed as exc:
+        print(f"motcua run: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -150,27 +154,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     holds it (as ./knowledge), with --knowledge DIR, or with MOTCUA_KNOWLEDGE=DIR.
     A folder that is not empty is refused unless --force is given.
     """
-    import shutil
+    from bot.paths import init_folder
 
-    target = Path(args.dir).expanduser().absolute()
-    if target.exists() and not target.is_dir():
-        print(f"motcua init: {target} là một tệp, không phải thư mục", file=sys.stderr)
-        return 2
-    if target.is_dir() and any(target.iterdir()) and not args.force:
-        print(f"motcua init: thư mục {target} không trống; chọn thư mục khác, hoặc thêm "
-              "--force để ghi đè các tệp trùng tên", file=sys.stderr)
-        return 2
-    shutil.copytree(kb.default_dir(), target, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    count = sum(1 for p in target.rglob("*.yaml"))
-    where = ("./knowledge" if target.name == "knowledge" else "")
-    print(f"Đã chép {count} tệp kiến thức vào {target}.")
-    print("Điền các giá trị VÍ DỤ: trong office.yaml, kiểm tra bằng "
-          f"`motcua validate {target}`, rồi cho bot đọc thư mục này:")
-    if where:
-        print(f"  chạy motcua từ {target.parent} (bot tự đọc ./knowledge), hoặc")
-    print(f"  motcua --knowledge {target} run   hoặc   MOTCUA_KNOWLEDGE={target} (trong .env)")
-    return 0
+    return init_folder(Path(args.dir), args.force)
 
 
 def cmd_import_dvc(args: argparse.Namespace) -> int:
@@ -456,38 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# What each command reads: the knowledge, the database; only run and chat create one.
-READS_KNOWLEDGE = {"ask", "chat", "run", "validate", "import-dvc", "feedback report"}
-READS_DB = {"chat", "run", "feedback", "questions"}
-CREATES_DB = {"chat", "run"}
-
-
-def _prepare(args: argparse.Namespace, env_file: Path | None) -> None:
-    """Check the database setting, refuse a missing database to a command that would
-    otherwise create an empty one, and say on stderr (stdout stays the command's own,
-    ``ask --json`` pure JSON) which files this run reads, by absolute path."""
-    from bot.config import ConfigError, database_path
-
-    db = database_path(args.db)  # a URL is refused whatever the command
-    name = args.command + (f" {args.action}" if args.command == "feedback" else "")
-    parts = [f".env {env_file}"] if env_file else []
-    if name in READS_KNOWLEDGE:
-        root, source = kb.locate(getattr(args, "dir", None) or args.knowledge)
-        parts.append(f"kiến thức {root}" + (" (bản kèm theo bot; bản riêng: motcua init DIR)"
-                                            if source == kb.BUNDLED else ""))
-    if args.command in READS_DB:
-        args.db = str(db)
-        if args.command not in CREATES_DB and not db.exists() and not args.create:
-            raise ConfigError(f"chưa có cơ sở dữ liệu {db}: chạy lệnh từ thư mục của bot, "
-                              "chỉ đúng tệp bằng --db hoặc MOTCUA_DB, hoặc thêm --create "
-                              "để tạo tệp mới")
-        parts.append(f"cơ sở dữ liệu {db}")
-    if parts:
-        print("motcua: " + "; ".join(parts), file=sys.stderr)
-
-
 def main(argv: list[str] | None = None) -> int:
-    from bot import logs
+    from bot import logs, paths
     from bot.config import ConfigError, load_env_file
 
     try:
@@ -501,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "batch", None):
         args.json = True
     try:
-        _prepare(args, env_file)
+        paths.prepare(args, env_file)
         return args.func(args)
     except ConfigError as exc:
         print(f"motcua: {exc}", file=sys.stderr)
