@@ -141,6 +141,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     counts: dict[str, int] = {}
     for entry in knowledge.entries.values():
         counts[entry.kind] = counts.get(entry.kind, 0) + 1
+    left = placeholders_left(knowledge)
+    if left:
+        print(f"Còn {sum(len(v) for v in left.values())} giá trị mẫu “VÍ DỤ:” cần điền:")
+        for file, fields in left.items():
+            print(f"  {file}: {', '.join(fields)}")
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "no entries"
     print(f"{knowledge.root}: {summary}; {len(knowledge.errors)} errors, "
           f"{len(knowledge.warnings)} warnings")
@@ -157,6 +162,15 @@ def cmd_init(args: argparse.Namespace) -> int:
     from bot.paths import init_folder
 
     return init_folder(Path(args.dir), args.force)
+
+
+def placeholders_left(knowledge: kb.Knowledge) -> dict[str, list[str]]:
+    """The fields still holding a "VÍ DỤ:" value, by file, in the order found."""
+    left: dict[str, list[str]] = {}
+    for problem in knowledge.warnings:
+        if problem.message.startswith("còn giá trị mẫu"):
+            left.setdefault(problem.file, []).append(f"{problem.field} (dòng {problem.line})")
+    return left
 
 
 def cmd_import_dvc(args: argparse.Namespace) -> int:

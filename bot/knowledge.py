@@ -238,9 +238,8 @@ def _check_office_fees(knowledge: Knowledge, problems: list[Problem]) -> None:
         elif entry.kind != "procedure":
             problems.append(Problem(rel, line, f"fees.{entry_id}", "is not a procedure"))
         elif is_placeholder(text):
-            problems.append(Problem(rel, line, f"fees.{entry_id}", "example data still "
-                                    "present: replace it with your province's fee",
-                                    warning=True))
+            problems.append(Problem(rel, line, f"fees.{entry_id}", "còn giá trị mẫu “VÍ DỤ:”, "
+                                    "cần thay bằng mức thu của tỉnh", warning=True))
 
 
 def _prefer_curated(knowledge: Knowledge) -> None:
