@@ -93,8 +93,6 @@ async def serve(conv: Conversation, config: Config, webhook: str | None = None,
         channels.append(channel)
         started.append(f"{name} ({f'webhook, nghe {where}' if url else 'long polling'})")
         log.warning("%s channel started (%s)", name, "webhook" if url else "polling")
-    print(f"motcua run: đang chạy {', '.join(started)}; dừng bằng Ctrl+C hoặc SIGTERM",
-          file=sys.stderr, flush=True)
     stop = asyncio.Event()
     reload = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -103,6 +101,8 @@ async def serve(conv: Conversation, config: Config, webhook: str | None = None,
             loop.add_signal_handler(sig, event.set)
         except (NotImplementedError, RuntimeError):
             pass
+    print(f"motcua run: đang chạy {', '.join(started)}; dừng bằng Ctrl+C hoặc SIGTERM",
+          file=sys.stderr, flush=True)
     watcher = asyncio.create_task(watch(conv, reload))
     try:
         await stop.wait()

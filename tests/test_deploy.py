@@ -282,3 +282,29 @@ def test_a_port_in_use_is_one_line_and_the_other_channel_is_stopped(tmp_path):
         taken.close()
         telegram.stop()
         zalo.stop()
+
+
+def test_run_says_which_channels_started_on_which_files_and_no_secret(tmp_path):
+    import signal
+
+    telegram, zalo = FakeTelegram().start(), FakeZalo().start()
+    env = clean_env(MOTCUA_DB=str(tmp_path / "bot.db"), TELEGRAM_BOT_TOKEN=telegram.token,
+                    TELEGRAM_API_BASE_URL=telegram.base_url, ZALO_BOT_TOKEN=zalo.token,
+                    ZALO_API_BASE_URL=zalo.base_url)
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [proc.stderr.readline(), proc.stderr.readline()]
+        while "đang chạy" not in lines[-1] and lines[-1]:
+            lines.append(proc.stderr.readline())
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=30)
+        telegram.stop()
+        zalo.stop()
+    assert lines[0] == f"motcua: kiến thức {ROOT / 'knowledge'}; cơ sở dữ liệu {tmp_path / 'bot.db'}\n"
+    assert lines[-1] == ("motcua run: đang chạy Telegram (long polling), Zalo (long polling); "
+                         "dừng bằng Ctrl+C hoặc SIGTERM\n")
+    assert proc.returncode == 0
+    assert not any(secret in "".join(lines) for secret in
+                   (telegram.token.split(":")[1], zalo.token.split(":")[1]))
