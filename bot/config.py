@@ -73,6 +73,8 @@ def database_path(value: str | os.PathLike[str] | None = None) -> Path:
     from bot.storage import DEFAULT_DB
 
     raw = str(value or os.environ.get("MOTCUA_DB") or DEFAULT_DB)
+    if raw == ":memory:":  # SQLite's own name for a database that is never written
+        return Path(raw)
     found = _URL.match(raw)
     if found and len(found.group(1)) > 1:  # "C:\\data" is a Windows drive, not a URL
         scheme = found.group(1).lower()

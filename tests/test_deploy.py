@@ -308,3 +308,18 @@ def test_run_says_which_channels_started_on_which_files_and_no_secret(tmp_path):
     assert proc.returncode == 0
     assert not any(secret in "".join(lines) for secret in
                    (telegram.token.split(":")[1], zalo.token.split(":")[1]))
+
+
+def test_database_path_reads_files_and_refuses_urls(tmp_path, monkeypatch):
+    from bot.config import ConfigError, database_path
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MOTCUA_DB", raising=False)
+    assert database_path() == tmp_path / "data" / "motcua.db"
+    assert database_path("x/bot.db") == tmp_path / "x" / "bot.db"
+    assert database_path(":memory:") == Path(":memory:")
+    monkeypatch.setenv("MOTCUA_DB", "/srv/motcua/bot:1.db")  # a colon in a file name is fine
+    assert database_path() == Path("/srv/motcua/bot:1.db")
+    for url in ("postgresql+psycopg://u:p@h/db", "mysql://h/db", "postgres:user@host"):
+        with pytest.raises(ConfigError):
+            database_path(url)
