@@ -141,7 +141,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     counts: dict[str, int] = {}
     for entry in knowledge.entries.values():
         counts[entry.kind] = counts.get(entry.kind, 0) + 1
-    left = placeholders_left(knowledge)
+    left = knowledge.placeholders()
     if left:
         print(f"Còn {sum(len(v) for v in left.values())} giá trị mẫu “VÍ DỤ:” cần điền:")
         for file, fields in left.items():
@@ -162,15 +162,6 @@ def cmd_init(args: argparse.Namespace) -> int:
     from bot.paths import init_folder
 
     return init_folder(Path(args.dir), args.force)
-
-
-def placeholders_left(knowledge: kb.Knowledge) -> dict[str, list[str]]:
-    """The fields still holding a "VÍ DỤ:" value, by file, in the order found."""
-    left: dict[str, list[str]] = {}
-    for problem in knowledge.warnings:
-        if problem.message.startswith("còn giá trị mẫu"):
-            left.setdefault(problem.file, []).append(f"{problem.field} (dòng {problem.line})")
-    return left
 
 
 def cmd_import_dvc(args: argparse.Namespace) -> int:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.schema import (ANSWER_ITEM, BY_KIND, COMMON, KINDS, OFFICE, OFFICE_ITEM, ONLINE,
-                        PLACEHOLDER, STAFF, check_entry, check_fields, check_office,
+                        PLACEHOLDER, PLACEHOLDER_WARNING, STAFF, check_entry, check_fields, check_office,
                         is_placeholder, type_ok)
 from bot.yamlfile import LineDict, Problem, read_yaml
 
@@ -112,6 +112,14 @@ class Knowledge:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.warning]
+
+    def placeholders(self) -> dict[str, list[str]]:
+        """The fields still holding a "VÍ DỤ:" value, by file, in the order found."""
+        left: dict[str, list[str]] = {}
+        for problem in self.warnings:
+            if problem.message.startswith(PLACEHOLDER_WARNING):
+                left.setdefault(problem.file, []).append(f"{problem.field} (dòng {problem.line})")
+        return left
 
     @property
     def hotline(self) -> str:
@@ -238,7 +246,7 @@ def _check_office_fees(knowledge: Knowledge, problems: list[Problem]) -> None:
         elif entry.kind != "procedure":
             problems.append(Problem(rel, line, f"fees.{entry_id}", "is not a procedure"))
         elif is_placeholder(text):
-            problems.append(Problem(rel, line, f"fees.{entry_id}", "còn giá trị mẫu “VÍ DỤ:”, "
+            problems.append(Problem(rel, line, f"fees.{entry_id}", f"{PLACEHOLDER_WARNING}, "
                                     "cần thay bằng mức thu của tỉnh", warning=True))
 
 

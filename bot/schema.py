@@ -21,7 +21,8 @@ from bot.yamlfile import LineDict, Problem
 
 PLACEHOLDER = "VÍ DỤ:"
 # The warning of a value still to be filled in (``motcua validate`` lists them).
-PLACEHOLDER_LEFT = "còn giá trị mẫu “VÍ DỤ:”, cần thay bằng thông tin thật của đơn vị"
+PLACEHOLDER_WARNING = "còn giá trị mẫu “VÍ DỤ:”"  # how every such warning starts
+PLACEHOLDER_LEFT = f"{PLACEHOLDER_WARNING}, cần thay bằng thông tin thật của đơn vị"
 KINDS = ("procedure", "contact", "guide", "feedback_channel", "faq")
 ONLINE_LEVELS = ("toàn trình", "một phần", "không")
 
