@@ -27,8 +27,8 @@ def _conversation(args: argparse.Namespace, db: str | None = None):
     if matcher is None:
         for problem in knowledge.errors:
             print(problem, file=sys.stderr)
-        print(f"{len(knowledge.errors)} errors in {knowledge.root}; "
-              "fix them (motcua validate) and start again.", file=sys.stderr)
+        print(f"motcua: {len(knowledge.errors)} lỗi trong thư mục kiến thức {knowledge.root}: "
+              "sửa các dòng trên (motcua validate) rồi chạy lại", file=sys.stderr)
         raise SystemExit(1)
     return Conversation(knowledge, Storage(db), matcher)
 
@@ -100,7 +100,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot import logs
-    from bot.runner import serve
+    from bot.runner import StartFailed, serve
 
     conv = _conversation(args, args.db)
     config = conv.config
@@ -121,8 +121,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         chat(conv)
         return 0
-    asyncio.run(serve(conv, config, args.webhook, args.listen, args.zalo_webhook,
-                      args.zalo_listen))
+    try:
+        asyncio.run(serve(conv, config, args.webhook, args.listen, args.zalo_webhook,
+                          args.zalo_listen))
+    except StartFailed as exc:
+        print(f"motcua run: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -138,10 +142,27 @@ def cmd_validate(args: argparse.Namespace) -> int:
     counts: dict[str, int] = {}
     for entry in knowledge.entries.values():
         counts[entry.kind] = counts.get(entry.kind, 0) + 1
+    left = knowledge.placeholders()
+    if left:
+        print(f"Còn {sum(len(v) for v in left.values())} giá trị mẫu “VÍ DỤ:” cần điền:")
+        for file, fields in left.items():
+            print(f"  {file}: {', '.join(fields)}")
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "no entries"
     print(f"{knowledge.root}: {summary}; {len(knowledge.errors)} errors, "
           f"{len(knowledge.warnings)} warnings")
     return 1 if knowledge.errors else 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """copy the bundled knowledge to a folder of your own
+
+    The office edits that copy; the bot reads it when started from the folder that
+    holds it (as ./knowledge), with --knowledge DIR, or with MOTCUA_KNOWLEDGE=DIR.
+    A folder that is not empty is refused unless --force is given.
+    """
+    from bot.paths import init_folder
+
+    return init_folder(Path(args.dir), args.force)
 
 
 def cmd_import_dvc(args: argparse.Namespace) -> int:
@@ -387,9 +408,13 @@ CATEGORY_HELP = ", ".join(f"{label} ({code})" for code, label in vocab.CATEGORIE
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="motcua", description=__doc__)
     parser.add_argument("--knowledge", metavar="DIR",
-                        help="knowledge folder (default: MOTCUA_KNOWLEDGE or the bundled one)")
+                        help="knowledge folder (default: MOTCUA_KNOWLEDGE, else ./knowledge when it "
+                        "holds office.yaml, else the bundled one)")
     parser.add_argument("--db", metavar="FILE",
                         help="SQLite file (default: MOTCUA_DB or data/motcua.db)")
+    parser.add_argument("--create", action="store_true",
+                        help="create the database when it does not exist (run and chat "
+                        "always do; other commands refuse a missing one)")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = command(sub, "ask", cmd_ask)
@@ -410,6 +435,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "(needs ZALO_WEBHOOK_SECRET)")
     p.add_argument("--zalo-listen", metavar="HOST:PORT", default="127.0.0.1:8444",
                    help="where the Zalo webhook server listens")
+
+    p = command(sub, "init", cmd_init)
+    p.add_argument("dir", help="the folder to create (e.g. knowledge)")
+    p.add_argument("--force", action="store_true",
+                   help="copy into a folder that is not empty, replacing files of the same name")
 
     p = command(sub, "validate", cmd_validate)
     p.add_argument("dir", nargs="?", help="knowledge folder to check")
@@ -471,20 +501,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bot import logs
-    from bot.config import read_env_file
+    from bot import logs, paths
+    from bot.config import ConfigError, load_env_file
 
-    if os.environ.get("MOTCUA_ENV_FILE"):  # the environment wins over the file
-        for key, value in read_env_file(os.environ["MOTCUA_ENV_FILE"]).items():
-            os.environ.setdefault(key, value)
-
+    try:
+        env_file = load_env_file()  # ./.env or MOTCUA_ENV_FILE; the environment wins
+    except ConfigError as exc:
+        print(f"motcua: {exc}", file=sys.stderr)
+        return 2
     logs.setup(os.environ.get("MOTCUA_LOG_LEVEL", "WARNING"),
                [os.environ.get("TELEGRAM_BOT_TOKEN", ""), os.environ.get("ZALO_BOT_TOKEN", "")])
     args = build_parser().parse_args(argv)
     if getattr(args, "batch", None):
         args.json = True
     try:
+        paths.prepare(args, env_file)
         return args.func(args)
+    except ConfigError as exc:
+        print(f"motcua: {exc}", file=sys.stderr)
+        return 2
     except StorageError as exc:
         print(f"motcua: {exc}", file=sys.stderr)
         return 1

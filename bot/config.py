@@ -1,10 +1,12 @@
 """Configuration from the environment and ``office.yaml``. Secrets come only from the
-environment (``motcua`` also reads a ``.env``-style file named by ``MOTCUA_ENV_FILE``
-into it) and are never logged: ``Config.__repr__`` hides them."""
+environment (``motcua`` also reads ``./.env``, or the file named by ``MOTCUA_ENV_FILE``,
+into it; the real environment wins) and are never logged: ``Config.__repr__`` hides
+them. ``database_path`` says which SQLite file a setting means, or refuses it."""
 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -24,14 +26,62 @@ def _ids(value: Any, channel: str | None = None) -> set[str]:
     return out
 
 
+class ConfigError(Exception):
+    """A setting that cannot be right, in one Vietnamese line saying what to do."""
+
+
 def read_env_file(path: str | os.PathLike[str]) -> dict[str, str]:
     values = {}
     for line in Path(path).read_text(encoding="utf-8").splitlines():
         line = line.strip()
+        if line.startswith("export "):
+            line = line[len("export "):].strip()
         if line and not line.startswith("#") and "=" in line:
             key, _, value = line.partition("=")
             values[key.strip()] = value.strip().strip('"').strip("'")
     return values
+
+
+def load_env_file(environ: dict[str, str] | None = None) -> Path | None:
+    """Read ``MOTCUA_ENV_FILE``, else ``./.env`` when there is one, into the environment
+    without overriding what is already set; the file read (absolute), or None."""
+    environ = os.environ if environ is None else environ
+    named = environ.get("MOTCUA_ENV_FILE")
+    path = Path(named) if named else Path(".env")
+    if not named and not path.is_file():
+        return None
+    try:
+        values = read_env_file(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = "không có tệp này" if isinstance(exc, FileNotFoundError) else \
+            "không đọc được (quyền đọc, hoặc tệp không phải UTF-8)"
+        raise ConfigError(f"tệp cấu hình {path.absolute()}: {reason}; sửa MOTCUA_ENV_FILE "
+                          "hoặc tạo tệp từ .env.example") from exc
+    for key, value in values.items():
+        environ.setdefault(key, value)
+    return path.absolute()
+
+
+_URL = re.compile(r"^([a-z][a-z0-9+.-]*):(//|[^\\/])", re.IGNORECASE)
+
+
+def database_path(value: str | os.PathLike[str] | None = None) -> Path:
+    """The SQLite file ``--db``/``MOTCUA_DB`` names, absolute. A URL (``postgresql://…``)
+    is refused: only SQLite files are supported, and a URL would silently become a
+    folder named ``postgresql:``. The URL itself is never repeated (it may hold a
+    password)."""
+    from bot.storage import DEFAULT_DB
+
+    raw = str(value or os.environ.get("MOTCUA_DB") or DEFAULT_DB)
+    if raw == ":memory:":  # SQLite's own name for a database that is never written
+        return Path(raw)
+    found = _URL.match(raw)
+    if found and len(found.group(1)) > 1:  # "C:\\data" is a Windows drive, not a URL
+        scheme = found.group(1).lower()
+        what = "PostgreSQL" if scheme.startswith("postgres") else f"'{scheme}:'"
+        raise ConfigError(f"MOTCUA_DB/--db là một địa chỉ {what}: bot chưa hỗ trợ máy chủ cơ sở "
+                          "dữ liệu, hãy đặt đường dẫn tệp SQLite (ví dụ data/motcua.db)")
+    return Path(raw).expanduser().absolute()
 
 
 @dataclass

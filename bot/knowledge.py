@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.schema import (ANSWER_ITEM, BY_KIND, COMMON, KINDS, OFFICE, OFFICE_ITEM, ONLINE,
-                        PLACEHOLDER, STAFF, check_entry, check_fields, check_office,
+                        PLACEHOLDER, PLACEHOLDER_WARNING, STAFF, check_entry, check_fields, check_office,
                         is_placeholder, type_ok)
 from bot.yamlfile import LineDict, Problem, read_yaml
 
@@ -28,7 +28,7 @@ __all__ = [
     "ANSWER_ITEM", "ASPECT_FIELDS", "BY_KIND", "COMMON", "KINDS", "MAX_FILE_BYTES",
     "NATIONAL_HOTLINE", "OFFICE", "OFFICE_ITEM", "ONLINE", "PLACEHOLDER", "STAFF",
     "Answer", "Entry", "Knowledge", "LineDict", "Problem", "default_dir", "is_placeholder",
-    "load", "resolve_dir",
+    "load", "locate", "resolve_dir",
 ]
 
 NATIONAL_HOTLINE = "18001096"  # Cổng Dịch vụ công quốc gia
@@ -113,6 +113,14 @@ class Knowledge:
     def warnings(self) -> list[Problem]:
         return [p for p in self.problems if p.warning]
 
+    def placeholders(self) -> dict[str, list[str]]:
+        """The fields still holding a "VÍ DỤ:" value, by file, in the order found."""
+        left: dict[str, list[str]] = {}
+        for problem in self.warnings:
+            if problem.message.startswith(PLACEHOLDER_WARNING):
+                left.setdefault(problem.file, []).append(f"{problem.field} (dòng {problem.line})")
+        return left
+
     @property
     def hotline(self) -> str:
         """The support line shown to citizens: the office's, else the national portal's."""
@@ -142,12 +150,29 @@ def default_dir() -> Path:
     return here.parent / "knowledge"
 
 
-def resolve_dir(path: str | os.PathLike[str] | None = None) -> Path:
-    """``--knowledge`` wins, then ``MOTCUA_KNOWLEDGE``, then the bundled folder."""
+# Where the knowledge folder came from, as ``locate`` says it.
+FROM_OPTION, FROM_ENV, FROM_CWD, BUNDLED = "--knowledge", "MOTCUA_KNOWLEDGE", "./knowledge", \
+    "bundled"
+
+
+def locate(path: str | os.PathLike[str] | None = None) -> tuple[Path, str]:
+    """The knowledge folder, absolute, and where it came from: ``--knowledge`` wins,
+    then ``MOTCUA_KNOWLEDGE``, then ``./knowledge`` in the current folder when it holds
+    an ``office.yaml`` (the folder an office edits in its clone), then the bundled one."""
     if path:
-        return Path(path)
+        return Path(path).absolute(), FROM_OPTION
     env = os.environ.get("MOTCUA_KNOWLEDGE")
-    return Path(env) if env else default_dir()
+    if env:
+        return Path(env).absolute(), FROM_ENV
+    here = Path("knowledge")
+    if (here / "office.yaml").is_file():
+        return here.absolute(), FROM_CWD
+    return default_dir(), BUNDLED
+
+
+def resolve_dir(path: str | os.PathLike[str] | None = None) -> Path:
+    """The knowledge folder ``locate`` finds, absolute."""
+    return locate(path)[0]
 
 
 MAX_FILE_BYTES = 32 * 1024 * 1024  # a knowledge file larger than this is a mistake
@@ -221,9 +246,8 @@ def _check_office_fees(knowledge: Knowledge, problems: list[Problem]) -> None:
         elif entry.kind != "procedure":
             problems.append(Problem(rel, line, f"fees.{entry_id}", "is not a procedure"))
         elif is_placeholder(text):
-            problems.append(Problem(rel, line, f"fees.{entry_id}", "example data still "
-                                    "present: replace it with your province's fee",
-                                    warning=True))
+            problems.append(Problem(rel, line, f"fees.{entry_id}", f"{PLACEHOLDER_WARNING}, "
+                                    "cần thay bằng mức thu của tỉnh", warning=True))
 
 
 def _prefer_curated(knowledge: Knowledge) -> None:

@@ -3,14 +3,67 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import signal
+import socket
+import sys
+from urllib.parse import urlparse
 
 from bot import cache
 from bot.config import Config
 from handlers.conversation import Conversation
 
 log = logging.getLogger(__name__)
+
+
+class StartFailed(Exception):
+    """A channel could not start, for a reason the deployer can fix: one Vietnamese
+    line saying what to do."""
+
+
+def explain(name: str, exc: BaseException, config: Config, listen: str | None) -> str | None:
+    """What a deployer should do about a channel that failed to start, or None for an
+    error that is not theirs to fix (a bug: let it be seen)."""
+    from telegram.error import BadRequest, InvalidToken, NetworkError
+
+    from bot.zalo import ZaloError
+
+    telegram = name == "Telegram"
+    variable = "TELEGRAM_BOT_TOKEN" if telegram else "ZALO_BOT_TOKEN"
+    where = "@BotFather" if telegram else "Zalo Bot Creator"
+    base = config.telegram_base_url if telegram else config.zalo_base_url
+    host = urlparse(base).netloc or base
+    code = exc.code if isinstance(exc, ZaloError) else None
+    if isinstance(exc, InvalidToken) or code in (401, 403, 404):
+        return (f"{name} từ chối token ({variable}): chép lại đúng token từ {where} "
+                "(không thừa dấu cách, dấu ngoặc) rồi chạy lại")
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        return (f"cổng {listen} đang có chương trình khác dùng: dừng chương trình đó, hoặc "
+                f"chọn cổng khác ({'--listen' if telegram else '--zalo-listen'})")
+    if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EADDRNOTAVAIL) \
+            and listen:
+        return (f"không mở được cổng {listen}: dùng cổng trên 1024 và địa chỉ của máy này "
+                f"({'--listen' if telegram else '--zalo-listen'}, ví dụ 127.0.0.1:8443)")
+    if isinstance(exc, BadRequest):
+        return (f"{name} từ chối yêu cầu ({exc.message}): kiểm tra địa chỉ webhook, phải là "
+                "https công khai")
+    if isinstance(exc, (NetworkError, socket.gaierror, ConnectionError)) or code == 0:
+        return (f"không kết nối được tới {host} ({name}): kiểm tra mạng, DNS, tường lửa "
+                f"hoặc proxy của máy chủ rồi chạy lại")
+    if isinstance(exc, ZaloError):
+        return f"Zalo trả lỗi {exc.code} ({exc.description}): kiểm tra {variable} và cấu hình webhook"
+    if isinstance(exc, ValueError) and "ZALO_WEBHOOK_SECRET" in str(exc):
+        return "ZALO_WEBHOOK_SECRET phải dài 8 đến 256 ký tự (openssl rand -hex 24)"
+    return None
+
+
+async def _stop_all(channels: list) -> None:
+    for channel in channels:
+        try:
+            await channel.stop()
+        except Exception:  # noqa: BLE001 - stopping after a failed start must not mask it
+            log.debug("stopping a channel after a failed start failed", exc_info=True)
 
 
 async def serve(conv: Conversation, config: Config, webhook: str | None = None,
@@ -26,11 +79,19 @@ async def serve(conv: Conversation, config: Config, webhook: str | None = None,
         from bot.zalo import ZaloChannel
 
         plans.append(("Zalo", ZaloChannel, zalo_webhook, zalo_listen))
-    channels = []
+    channels, started = [], []
     for name, kind, url, where in plans:
         channel = kind(conv, config)
-        await (channel.start_webhook(url, where) if url else channel.start())
+        try:
+            await (channel.start_webhook(url, where) if url else channel.start())
+        except Exception as exc:  # noqa: BLE001 - explained, or raised again
+            await _stop_all([*channels, channel])
+            message = explain(name, exc, config, where if url else None)
+            if message is None:
+                raise
+            raise StartFailed(message) from exc
         channels.append(channel)
+        started.append(f"{name} ({f'webhook, nghe {where}' if url else 'long polling'})")
         log.warning("%s channel started (%s)", name, "webhook" if url else "polling")
     stop = asyncio.Event()
     reload = asyncio.Event()
@@ -40,6 +101,8 @@ async def serve(conv: Conversation, config: Config, webhook: str | None = None,
             loop.add_signal_handler(sig, event.set)
         except (NotImplementedError, RuntimeError):
             pass
+    print(f"motcua run: đang chạy {', '.join(started)}; dừng bằng Ctrl+C hoặc SIGTERM",
+          file=sys.stderr, flush=True)
     watcher = asyncio.create_task(watch(conv, reload))
     try:
         await stop.wait()

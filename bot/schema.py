@@ -20,6 +20,9 @@ from bot.yamlfile import LineDict, Problem
 
 
 PLACEHOLDER = "VÍ DỤ:"
+# The warning of a value still to be filled in (``motcua validate`` lists them).
+PLACEHOLDER_WARNING = "còn giá trị mẫu “VÍ DỤ:”"  # how every such warning starts
+PLACEHOLDER_LEFT = f"{PLACEHOLDER_WARNING}, cần thay bằng thông tin thật của đơn vị"
 KINDS = ("procedure", "contact", "guide", "feedback_channel", "faq")
 ONLINE_LEVELS = ("toàn trình", "một phần", "không")
 
@@ -101,11 +104,6 @@ ONLINE = {
 OFFICE = {
     "name": ("str", True),
     "short_name": ("str", False),
-    "address": ("str", False),
-    "hours": ("str", False),
-    "phones": ("list", False),
-    "email": ("str", False),
-    "website": ("str", False),
     "hotline": ("str", False),
     "province": ("str", False),
     "feedback_deadline_days": ("int", False),
@@ -126,6 +124,10 @@ OFFICE_ITEM = {
     "url": ("str", False),
 }
 OFFICE_LEVELS = ("xã", "tỉnh")
+# Who decides a procedure: one of these, or several separated by commas ("cấp xã, cấp tỉnh").
+PROCEDURE_LEVELS = ("cấp xã", "cấp tỉnh", "trung ương")
+# Where a procedure's facts are checked against the national record.
+NATIONAL_PORTAL = "dichvucong.gov.vn"
 # A short answer to one specific question about an entry ("khai sinh trễ có bị phạt
 # không"): several phrasings, one answer that starts with the verdict, its source.
 # ``applies_to`` lets one answer (in a faq entry, say) serve several procedures.
@@ -141,6 +143,10 @@ ANSWER_MAX = 420  # characters: one to three sentences on a phone
 EDITOR_WORDS = ("chưa kiểm chứng", "chưa xác minh", "một nguồn", "nguồn khác", "cần kiểm tra lại",
                 "chưa rõ nguồn", "theo nguồn", "nguồn thứ cấp", "chưa đối chiếu", "báo chí đưa tin")
 STAFF = {"telegram": ("list", False), "zalo": ("list", False), "chat": ("str", False)}
+# Top-level office.yaml fields of earlier versions that no reply showed: each centre's
+# contacts are written once, in its ``offices:`` item (what citizens see).
+MOVED_TO_OFFICES = {"address": "address", "hours": "hours", "phones": "phones",
+                    "email": "email", "website": "url"}
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -204,8 +210,7 @@ def check_fields(data: LineDict, spec: dict[str, tuple[str, bool]], rel: str,
         elif isinstance(value, list) and not value and required:
             problems.append(Problem(rel, line, name, "empty list"))
         elif is_placeholder(value) or (isinstance(value, list) and any(map(is_placeholder, value))):
-            problems.append(Problem(rel, line, name, "example data still present: "
-                                    "replace it with your office's real value", warning=True))
+            problems.append(Problem(rel, line, name, PLACEHOLDER_LEFT, warning=True))
     for key, (_, required) in spec.items():
         if required and key not in data:
             problems.append(Problem(rel, data.line, prefix + key, "missing"))
@@ -237,8 +242,31 @@ def check_entry(data: LineDict, rel: str, problems: list[Problem]) -> bool:
                                     f"must be one of {', '.join(ONLINE_LEVELS)}"))
     if isinstance(data.get("answers"), list):
         _check_answers(data["answers"], data.line_of("answers"), rel, problems)
+    if kind == "procedure":
+        _check_procedure(data, rel, problems)
     _check_editor_words(data, rel, problems)
     return isinstance(entry_id, str) and isinstance(data.get("title"), str)
+
+
+def _check_procedure(data: LineDict, rel: str, problems: list[Problem]) -> None:
+    """Warnings a spec cannot give: a level that is none of the known ones, and a
+    procedure with nothing that ties it to the national record (no ``code`` and no
+    source on the national portal), whose facts cannot be checked against it."""
+    level = data.get("level")
+    if isinstance(level, str) and level.strip() and not is_placeholder(level):
+        parts = [p.strip() for p in unicodedata.normalize("NFC", level).lower().split(",")]
+        if any(p not in PROCEDURE_LEVELS for p in parts):
+            problems.append(Problem(rel, data.line_of("level"), "level", warning=True, message=(
+                f"'{level}' không phải cấp giải quyết đã biết: dùng {', '.join(PROCEDURE_LEVELS)}"
+                " (nhiều cấp thì cách nhau bằng dấu phẩy, ví dụ: cấp xã, cấp tỉnh)")))
+    if data.get("imported") is True or data.get("code"):
+        return
+    sources = data.get("sources") if isinstance(data.get("sources"), list) else []
+    if not any(NATIONAL_PORTAL in str(s) for s in sources):
+        problems.append(Problem(rel, data.line_of("sources"), "sources", warning=True, message=(
+            "thủ tục chưa có nguồn quốc gia: thêm code (mã thủ tục trên Cổng Dịch vụ công "
+            "quốc gia) hoặc trang https://dichvucong.gov.vn/thu-tuc-hanh-chinh/... vào "
+            "sources")))
 
 
 def _check_answers(items: list, line: int, rel: str, problems: list[Problem]) -> None:
@@ -302,7 +330,14 @@ def _check_editor_words(data: LineDict, rel: str, problems: list[Problem]) -> No
 
 def check_office(doc: LineDict, rel: str, problems: list[Problem]) -> None:
     """office.yaml: its fields, the staff mapping and each one-stop centre."""
-    check_fields(doc, OFFICE, rel, problems)
+    moved = [key for key in doc if key in MOVED_TO_OFFICES]
+    for key in moved:
+        problems.append(Problem(rel, doc.line_of(key), key, warning=True, message=(
+            f"không còn dùng ở đầu office.yaml, bot không hiển thị: ghi vào mục "
+            f"`{MOVED_TO_OFFICES[key]}` của trung tâm trong offices:")))
+    kept = LineDict((k, v) for k, v in doc.items() if k not in moved)
+    kept.line, kept.key_lines, kept.duplicates = doc.line, doc.key_lines, doc.duplicates
+    check_fields(kept, OFFICE, rel, problems)
     staff = doc.get("staff")
     if isinstance(staff, LineDict):
         check_fields(staff, STAFF, rel, problems, prefix="staff.")

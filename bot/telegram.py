@@ -171,12 +171,15 @@ class TelegramChannel:
         self.app = self.build()
 
     def build(self) -> Application:
+        # kept to be closed in stop() even when initialize() failed (no network, bad token)
+        self.requests = (AiohttpRequest(pool_size=self.config.http_pool),
+                         AiohttpRequest(pool_size=1, read_timeout=None))
         builder = (ApplicationBuilder().token(self.config.telegram_token)
                    .base_url(self.config.telegram_base_url)
                    .base_file_url(self.config.telegram_file_url)
                    .concurrent_updates(self.config.telegram_concurrency)
-                   .request(AiohttpRequest(pool_size=self.config.http_pool))
-                   .get_updates_request(AiohttpRequest(pool_size=1, read_timeout=None))
+                   .request(self.requests[0])
+                   .get_updates_request(self.requests[1])
                    .post_init(self._started).post_shutdown(self._stopped))
         app = builder.build()
         app.add_handler(TypeHandler(Update, self.on_update))
@@ -270,3 +273,5 @@ class TelegramChannel:
             await self.app.stop()
         await self._stopped(self.app)
         await self.app.shutdown()
+        for request in self.requests:
+            await request.shutdown()

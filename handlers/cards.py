@@ -232,10 +232,15 @@ def contact_lines(entry: Entry, hotline: str) -> list[str]:
     has_placeholder = any(k in entry.data and not entry.get(k)
                           for k in ("address", "hours", "phones"))
     if has_placeholder:
-        lines.append(f"Bot chưa có địa chỉ, giờ làm việc và số điện thoại cụ thể của nơi này. "
-                     f"Bạn hỏi tại UBND xã, phường nơi mình ở, hoặc gọi tổng đài Cổng Dịch vụ "
-                     f"công quốc gia {hotline}.")
+        lines.append(no_contacts_note(hotline))
     return lines
+
+
+def no_contacts_note(hotline: str) -> str:
+    """Said where the bot has no address, hours and phones for the place asked about."""
+    return (f"Bot chưa có địa chỉ, giờ làm việc và số điện thoại cụ thể của nơi này. Bạn hỏi "
+            f"tại UBND xã, phường nơi mình ở, hoặc gọi tổng đài Cổng Dịch vụ công quốc gia "
+            f"{hotline}.")
 
 
 def entry_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) -> Reply:

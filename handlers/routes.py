@@ -51,6 +51,15 @@ def cancel(ctx: Context, msg: Message, arg: str, state: UserState) -> list[Reply
     return [Reply("Không có việc gì đang làm dở để hủy.", [MENU])]
 
 
+def show_id(ctx: Context, msg: Message, arg: str, state: UserState) -> list[Reply]:
+    """/id: the user's id exactly as MOTCUA_STAFF_IDS takes it, for anyone who asks."""
+    key = f"{msg.channel}:{msg.user_id}"
+    role = " Bạn đang là cán bộ của bot." if staff.allowed(ctx, msg) else ""
+    return [Reply(f"Mã của bạn: {key}\n\nĐể bạn dùng được các lệnh của cán bộ, người quản "
+                  f"trị bot thêm đúng mã này vào MOTCUA_STAFF_IDS (nhiều mã cách nhau bằng "
+                  f"dấu phẩy) rồi khởi động lại bot.{role}")]
+
+
 def help_pressed(ctx: Context, msg: Message, parts: list[str], state: UserState
                  ) -> list[Reply]:
     return [welcome(ctx)]
@@ -63,6 +72,7 @@ GENERAL = [
     Command("huy", cancel, "Hủy việc đang làm", order=6,
             welcome="hủy việc đang làm", suggested=True),
     Command("help", start, "Hướng dẫn sử dụng", order=8, suggested=True),
+    Command("id", show_id, "Xem mã người dùng của bạn (cho cán bộ)", order=9),
 ]
 
 # --- the table ---------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from handlers import offices, topic
 from handlers.callbacks import (ENTRY, FB_ASK, FEEDBACK, MENU_FIELD, MENU_FIELDS, MENU_KIND,
                                 MENU_PATH, SOURCE, data)
 from handlers.cards import (ASPECT_LABELS, ASPECT_TITLES, MENU, MORE, answer_card, aspect_body,
-                            brief, entry_card, entry_option, more_card, source_card, stale)
+                            brief, entry_card, entry_option, more_card, no_contacts_note,
+                            source_card, stale)
 from handlers.context import ButtonHandler, Context
 from handlers.state import UserState
 from handlers.types import Message, Option, Reply
@@ -74,6 +75,9 @@ def show(ctx: Context, entry: Entry, aspect: str | None, state: UserState) -> li
         if local is not None:
             return [local]
     reply = entry_card(ctx.knowledge, entry, aspect)
+    if level and entry.kind != "procedure" and not offices.offices(ctx.knowledge, level):
+        # no centre of that level filled in under offices: (office.yaml) yet
+        reply.text += "\n\n" + no_contacts_note(ctx.knowledge.hotline)
     if entry.kind == "procedure" and aspect == "place":
         level = "tỉnh" if "tỉnh" in str(entry.get("level", "")) and \
             "xã" not in str(entry.get("level", "")) else "xã"
@@ -90,9 +94,11 @@ def unknown(ctx: Context, match: Match | None = None) -> Reply:
                 "để cán bộ bổ sung.")
     lines = [lead, "", "Bạn có thể:", "• Xem danh mục thủ tục: /menu",
              f"• Gọi tổng đài Cổng Dịch vụ công quốc gia: {hotline}"]
-    phones = [p for p in ctx.knowledge.office.get("phones", []) if not is_placeholder(p)]
+    communes = offices.offices(ctx.knowledge, "xã")  # the office's own line, when it is one
+    phones = [p for p in communes[0].get("phones") or [] if not is_placeholder(p)] \
+        if len(communes) == 1 else []
     if phones:
-        lines.append(f"• Gọi {office_name(ctx) or 'văn phòng'}: {', '.join(phones)}")
+        lines.append(f"• Gọi {communes[0]['name']}: {', '.join(phones)}")
     lines.append("• Gửi phản ánh, kiến nghị: /phananh")
     options = [MENU, Option("✍️ Gửi phản ánh", FEEDBACK)]
     if match is None or match.reason != "off_topic":  # a question for a person, then

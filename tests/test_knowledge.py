@@ -69,7 +69,9 @@ def test_malformed_yaml_gives_line_and_column(tmp_path, capsys):
     assert len(found) == 1
     assert found[0].startswith("knowledge/entries.yaml:")
     line = int(found[0].split(":")[1])
-    assert 12 <= line <= 14 and "yaml: column" in found[0]
+    text = (root / "entries.yaml").read_text(encoding="utf-8").splitlines()
+    assert text[line - 1].strip() == "fee: [Miễn phí"  # the line the bracket opened on
+    assert f"yaml: dòng {line}, cột 10: thiếu dấu ']' đóng danh sách" in found[0]
     assert main(["validate", str(root)]) == 1
     assert "Traceback" not in capsys.readouterr().out
 
@@ -113,19 +115,34 @@ def test_many_problems_are_reported_at_once(tmp_path):
     assert len(problems(make(tmp_path, broken))) == 3
 
 
-def test_placeholder_office_data_is_a_warning(tmp_path, capsys):
-    office = OFFICE + 'address: "VÍ DỤ: số nhà, đường"\nphones: ["VÍ DỤ: 0xxx"]\n'
+def test_placeholder_office_data_is_a_warning_and_listed(tmp_path, capsys):
+    office = OFFICE + ('offices:\n  - id: xa-mau\n    name: Trung tâm xã Mẫu\n    level: xã\n'
+                       '    address: "VÍ DỤ: số nhà, đường"\n    phones: ["VÍ DỤ: 0xxx"]\n')
     root = make(tmp_path, GOOD, office)
     knowledge = kb.load(root)
     assert knowledge.errors == []
     assert [str(w) for w in knowledge.warnings] == [
-        "knowledge/office.yaml:3: address: warning: example data still present: "
-        "replace it with your office's real value",
-        "knowledge/office.yaml:4: phones: warning: example data still present: "
-        "replace it with your office's real value",
+        "knowledge/office.yaml:7: offices[0].address: warning: còn giá trị mẫu “VÍ DỤ:”, cần "
+        "thay bằng thông tin thật của đơn vị",
+        "knowledge/office.yaml:8: offices[0].phones: warning: còn giá trị mẫu “VÍ DỤ:”, cần "
+        "thay bằng thông tin thật của đơn vị",
     ]
     assert main(["validate", str(root)]) == 0
-    assert "1 errors" not in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "1 errors" not in out
+    assert "Còn 2 giá trị mẫu “VÍ DỤ:” cần điền:\n  knowledge/office.yaml: offices[0].address " \
+        "(dòng 7), offices[0].phones (dòng 8)\n" in out
+
+
+def test_office_contacts_of_earlier_versions_are_a_warning_naming_offices(tmp_path):
+    office = OFFICE + 'address: "1 Đường Mẫu"\nphones: ["0280000001"]\nwebsite: "x.vn"\n'
+    knowledge = kb.load(make(tmp_path, GOOD, office))
+    assert knowledge.errors == []
+    assert [str(w) for w in knowledge.warnings] == [
+        f"knowledge/office.yaml:{n}: {key}: warning: không còn dùng ở đầu office.yaml, bot "
+        f"không hiển thị: ghi vào mục `{item}` của trung tâm trong offices:"
+        for n, key, item in ((3, "address", "address"), (4, "phones", "phones"),
+                             (5, "website", "url"))]
 
 
 def test_placeholders_are_never_shown(tmp_path):
@@ -178,8 +195,9 @@ def test_huge_and_undecodable_files_are_clear_errors(tmp_path, monkeypatch):
                                        + b"\xff\xfe")
     monkeypatch.setattr(kb, "MAX_FILE_BYTES", 1000)
     found = problems(root)
-    assert any(p.startswith("knowledge/big.yaml:1: file: too large") for p in found), found
-    assert any(p.startswith("knowledge/latin1.yaml:1: file: cannot read") for p in found), found
+    assert any(p.startswith("knowledge/big.yaml:1: file: tệp quá lớn") for p in found), found
+    assert "knowledge/latin1.yaml:1: file: không đọc được: tệp không phải UTF-8, lưu lại với " \
+        "bảng mã UTF-8" in found
 
 
 ANSWERS = GOOD.replace("    contacts: [noi-nop]\n", """\
@@ -235,3 +253,51 @@ def test_notes_for_editors_never_reach_a_citizen(tmp_path):
                            "sources: [https://dichvucong.gov.vn, báo chí đưa tin (nguồn thứ cấp)]")
     (tmp_path / "b").mkdir()
     assert problems(make(tmp_path / "b", sourced)) == []  # sources are for editors
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ("    fee: Miễn phí\n", "    fee: Miễn phí\n   kind: faq\n",
+     "knowledge/entries.yaml:12: yaml: dòng 12, cột 4: thụt lề không thẳng hàng với dòng trên"),
+    ("    fee: Miễn phí\n", "  fee: Miễn phí\n",
+     "knowledge/entries.yaml:11: yaml: dòng 11, cột 3: thụt lề không thẳng hàng với dòng trên"),
+    ("    fee: Miễn phí\n", "    fee: Lệ phí: 8.000 đồng\n",
+     "knowledge/entries.yaml:11: yaml: dòng 11, cột 16: có dấu ':' giữa giá trị"),
+    ("    fee: Miễn phí\n", "\tfee: Miễn phí\n",
+     "knowledge/entries.yaml:11: yaml: dòng 11, cột 1: có ký tự tab: chỉ thụt lề bằng dấu cách"),
+    ("    fee: Miễn phí\n", '    fee: "Miễn phí\n',
+     "knowledge/entries.yaml:11: yaml: dòng 11, cột 10: thiếu dấu ngoặc đóng cho dấu ngoặc mở"),
+    ("    fee: Miễn phí\n", "    fee: @miễn phí\n",
+     "knowledge/entries.yaml:11: yaml: dòng 11, cột 10: giá trị không được bắt đầu bằng '@'"),
+])
+def test_yaml_errors_are_said_in_vietnamese_with_their_line(tmp_path, old, new, expected):
+    found = problems(make(tmp_path, GOOD.replace(old, new)))
+    assert len(found) == 1 and found[0].startswith(expected), found
+    assert not any(word in found[0] for word in ("mapping", "expected", "found", "token"))
+
+
+def test_a_duplicate_id_names_both_files_and_lines(tmp_path):
+    root = make(tmp_path, GOOD)
+    (root / "more").mkdir()
+    (root / "more" / "again.yaml").write_text(
+        "entries:\n  - id: noi-nop\n    kind: contact\n    title: Nơi khác\n"
+        "    aliases: [khác]\n    summary: Khác.\n    sources: [x]\n", encoding="utf-8")
+    found = problems(root)
+    assert "knowledge/more/again.yaml:2: id: duplicate id 'noi-nop' (first in " \
+           "knowledge/entries.yaml:17)" in found, found
+
+
+def test_unknown_levels_and_procedures_without_a_national_source_are_warnings(tmp_path):
+    entries = (GOOD.replace("    level: cấp xã\n", "    level: xã\n")
+               .replace("    sources: [https://dichvucong.gov.vn]", "    sources: [Báo địa phương]"))
+    knowledge = kb.load(make(tmp_path, entries))
+    assert knowledge.errors == []
+    assert [str(w) for w in knowledge.warnings] == [
+        "knowledge/entries.yaml:8: level: warning: 'xã' không phải cấp giải quyết đã biết: "
+        "dùng cấp xã, cấp tỉnh, trung ương (nhiều cấp thì cách nhau bằng dấu phẩy, ví dụ: "
+        "cấp xã, cấp tỉnh)",
+        "knowledge/entries.yaml:16: sources: warning: thủ tục chưa có nguồn quốc gia: thêm code "
+        "(mã thủ tục trên Cổng Dịch vụ công quốc gia) hoặc trang "
+        "https://dichvucong.gov.vn/thu-tuc-hanh-chinh/... vào sources"]
+    fixed = entries.replace("    level: xã\n", '    level: Cấp tỉnh, cấp xã\n    code: "1.001193"\n')
+    (tmp_path / "ok").mkdir()
+    assert kb.load(make(tmp_path / "ok", fixed)).warnings == []

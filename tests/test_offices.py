@@ -324,3 +324,26 @@ def test_local_first_over_fake_zalo(tmp_path):
         thread.join(5)
         zalo.stop()
     assert all(status != 400 for _, status in zalo.calls), zalo.calls
+
+
+def test_the_office_contacts_live_in_one_place(tmp_path):
+    """offices: is what citizens see: the only commune centre's phones are offered when
+    the bot does not know an answer, and the contact entries carry no office data."""
+    conv = conversation_on(tmp_path, only(COMMUNES, "long-hoa", "tinh-mau"))
+    text = say(conv, "cách nuôi cá koi")[0].text
+    assert "• Gọi Trung tâm Phục vụ hành chính công xã Long Hòa: 0290000030" in text
+    bundled = kb.load()
+    assert not {"address", "hours", "phones", "email", "website"} & set(bundled.office)
+    for centre in ("tt-pvhcc-xa", "tt-pvhcc-tinh"):
+        assert not {"address", "hours", "phones", "email"} & set(bundled.entries[centre].data)
+
+
+def test_id_gives_the_id_as_motcua_staff_ids_takes_it(tmp_path):
+    from bot.config import Config
+
+    conv = conversation_on(tmp_path, only(COMMUNES, "long-hoa"))
+    for channel, user in (("telegram", "123456789"), ("zalo", "abc-XYZ"), ("terminal", "local")):
+        text = conv.handle(Message(channel, user, text="/id"))[0].text
+        assert text.startswith(f"Mã của bạn: {channel}:{user}\n") and "MOTCUA_STAFF_IDS" in text
+        assert Config.load(env={"MOTCUA_STAFF_IDS": text.split()[3]}).is_staff(channel, user)
+        assert "Bạn đang là cán bộ" not in text

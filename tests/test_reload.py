@@ -60,4 +60,4 @@ def test_sighup_reload_keeps_answering_and_refuses_broken_knowledge(tmp_path):
         out, err = proc.communicate(timeout=30)
         fake.stop()
     assert "knowledge reloaded" in err
-    assert "reload refused" in err and "extra.yaml:3: yaml: column 1" in err
+    assert "reload refused" in err and "extra.yaml:2: yaml: dòng 2, cột 9: thiếu dấu ']'" in err
