@@ -154,7 +154,7 @@ class ItemRanker:
             # (a bare item of that part); the card answers it otherwise
             bare = not self.answers.asks_more(hit.entry.id, feats)
             for answer in self.knowledge.answers_for(hit.entry.id):
-                if answer.key in found or bare and answer.key not in ranked:
+                if answer.key in found or answer.key not in ranked:
                     continue
                 i = self.index[answer.key]
                 item = ranked.get(answer.key) or ItemHit(answer, 0.0, False)
