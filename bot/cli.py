@@ -163,11 +163,15 @@ def cmd_import_dvc(args: argparse.Namespace) -> int:
     return 1 if report.errors and not report.written else 0
 
 
-def _feedback_rows(args: argparse.Namespace, storage: Storage):
+def _period(args: argparse.Namespace) -> tuple[str | None, str | None, str]:
     from bot import reports
 
-    since, until, label = reports.period(args.quarter, args.half, args.year,
-                                         getattr(args, "start", None), getattr(args, "end", None))
+    return reports.period(args.quarter, args.half, args.year,
+                          getattr(args, "start", None), getattr(args, "end", None))
+
+
+def _feedback_rows(args: argparse.Namespace, storage: Storage):
+    since, until, label = _period(args)
     rows = storage.list_feedback(status=args.status, category=args.category,
                                  channel=args.channel, since=since, until=until)
     return rows, label
@@ -258,20 +262,34 @@ def feedback_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _feedback_report(args: argparse.Namespace):
+    """The report of the period and filters given on the command line."""
+    from bot import reports
+
+    since, until, label = _period(args)
+    return reports.collect(_storage(args), kb.load(args.knowledge), since, until, label,
+                           status=args.status, category=args.category, channel=args.channel)
+
+
 @_feedback_errors
 def feedback_export(args: argparse.Namespace) -> int:
     """write .xlsx or .csv
 
-    The feedback of the period and filters, in Vietnam time; the file is readable by
-    its owner only. CSV is UTF-8 with a BOM, so Excel reads the Vietnamese text.
+    The feedback of the period and filters, one numbered line each: procedure titles,
+    staff names, received date, deadline (feedback_deadline_days working days) and
+    whether it was handled on time. The xlsx is ready to print (A4 landscape); CSV has
+    the same columns, UTF-8 with a BOM so Excel reads the Vietnamese text. The file is
+    readable by its owner only.
     """
     from bot import reports
 
-    rows, label = _feedback_rows(args, _storage(args))
+    report = _feedback_report(args)
     fmt = args.format or ("csv" if str(args.output).endswith(".csv") else "xlsx")
-    write = reports.write_csv if fmt == "csv" else reports.write_xlsx
-    path = write(rows, Path(args.output), with_contacts=args.with_contacts)
-    print(f"{len(rows)} feedback ({label}) -> {path}")
+    if fmt == "csv":
+        path = reports.write_csv(report, Path(args.output), with_contacts=args.with_contacts)
+    else:
+        path = reports.write_xlsx(report, Path(args.output), with_contacts=args.with_contacts)
+    print(f"{len(report.items)} feedback ({report.label}) -> {path}")
     return 0
 
 
@@ -279,19 +297,17 @@ def feedback_export(args: argparse.Namespace) -> int:
 def feedback_report(args: argparse.Namespace) -> int:
     """counts for a quarter, half, year or dates
 
-    Counts by category, status and channel, the share answered, the median hours to
-    the first answer, and the items still open past feedback_deadline_days (working
-    days, office.yaml).
+    Received, resolved (answered or closed) and on time, by category, procedure and
+    channel, the time to resolve, and the items still open past feedback_deadline_days
+    (working days, office.yaml). With --xlsx also the report workbook: summary,
+    statistics, a chart and the list, ready to print.
     """
     from bot import reports
 
-    storage = _storage(args)
-    rows, label = _feedback_rows(args, storage)
-    knowledge = kb.load(args.knowledge)
-    summary = reports.summarize(rows, knowledge.deadline_days, label)
-    print(reports.format_summary(summary))
+    report = _feedback_report(args)
+    print(reports.report_text(report))
     if args.xlsx:
-        reports.write_xlsx(rows, Path(args.xlsx), summary=summary)
+        reports.write_xlsx(report, Path(args.xlsx), summary=True)
         print(f"-> {args.xlsx}")
     return 0
 
@@ -404,7 +420,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="include phone numbers citizens agreed to give")
     q = command(fsub, "report", feedback_report)
     filters(q)
-    q.add_argument("--xlsx", metavar="FILE", help="also write the report with a chart sheet")
+    q.add_argument("--xlsx", metavar="FILE",
+                   help="also write the report workbook (summary, statistics, chart, list)")
     q = command(fsub, "purge", feedback_purge)
     q.add_argument("--days", type=int, default=365,
                    help="answered or closed more than this many days ago (default: 365)")
