@@ -168,14 +168,18 @@ class Office:
     name: str = ""
     deadline_days: int = 10
     titles: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)  # procedure id -> lĩnh vực
     staff_names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, knowledge) -> "Office":
         staff = knowledge.office.get("staff") or {}
+        entries = knowledge.entries.items()
         return cls(name=str(knowledge.office.get("name") or ""),
                    deadline_days=knowledge.deadline_days,
-                   titles={key: entry.title for key, entry in knowledge.entries.items()},
+                   titles={key: entry.title for key, entry in entries},
+                   fields={key: entry.data["field"] for key, entry in entries
+                           if entry.kind == "procedure" and entry.data.get("field")},
                    staff_names=dict(staff.get("names") or {}))
 
     def staff_name(self, actor: str | None) -> str:
@@ -277,6 +281,12 @@ class Report:
     def by_procedure(self) -> list[Tally]:
         """Procedures named in feedback, most first; feedback without one last."""
         found = self._tally(lambda i: self.office.procedure(i.row.get("procedure_id"))
+                            or NO_PROCEDURE)
+        return sorted(found, key=lambda t: (t.name == NO_PROCEDURE, -t.received, t.name))
+
+    def by_field(self) -> list[Tally]:
+        """Lĩnh vực (Hộ tịch, Cư trú…) of the procedures named, most first."""
+        found = self._tally(lambda i: self.office.fields.get(i.row.get("procedure_id") or "")
                             or NO_PROCEDURE)
         return sorted(found, key=lambda t: (t.name == NO_PROCEDURE, -t.received, t.name))
 
@@ -438,8 +448,9 @@ def _styles():
         "border": Border(left=thin, right=thin, top=thin, bottom=thin),
         "center": Alignment(horizontal="center", vertical="center", wrap_text=True),
         "wrap": Alignment(vertical="top", wrap_text=True),
+        "middle": Alignment(vertical="center", wrap_text=True),
         "top": Alignment(vertical="top"),
-        "indent": Alignment(vertical="top", wrap_text=True, indent=2),
+        "indent": Alignment(vertical="center", wrap_text=True, indent=2),
     }
 
 
@@ -487,16 +498,18 @@ def _title_block(sheet, report: Report, title: str, ncols: int) -> int:
     return 8
 
 
-def _print_setup(sheet, header_row: int | None = None) -> None:
-    """A4 landscape, one page wide, page numbers; the header row on every page."""
+def _print_setup(sheet, header_row: int | None = None, one_page: bool = False) -> None:
+    """A4 landscape, one page wide (and tall with ``one_page``), page numbers; the
+    header row on every page."""
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
+    sheet.page_setup.fitToHeight = 1 if one_page else 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
-    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.7
+    sheet.page_margins.header = sheet.page_margins.footer = 0.3
     sheet.oddFooter.center.text = "Trang &P/&N"
     if header_row:
         sheet.print_title_rows = f"{header_row}:{header_row}"
@@ -598,11 +611,11 @@ def _summary_sheet(book, report: Report) -> None:
         _put(sheet, row, 1, number, st["bold"] if heading else None, st["center"],
              border=st["border"])
         _put(sheet, row, 2, text, st["bold"] if heading else None,
-             st["indent"] if text.startswith("trong đó") else st["wrap"],
+             st["indent"] if text.startswith("trong đó") else st["middle"],
              border=st["border"])
         _put(sheet, row, 3, value if value is not None else ("" if heading else "-"),
-             st["bold"] if heading else None, fmt=fmt, border=st["border"])
-        _put(sheet, row, 4, part, fmt=PERCENT, border=st["border"])
+             st["bold"] if heading else None, st["middle"], fmt=fmt, border=st["border"])
+        _put(sheet, row, 4, part, None, st["middle"], fmt=PERCENT, border=st["border"])
     for letter, width in zip("ABCD", (7, 52, 22, 16)):
         sheet.column_dimensions[letter].width = width
     _print_setup(sheet)
@@ -613,15 +626,16 @@ STAT_HEADERS = ["STT", "", "Tiếp nhận", "Đã giải quyết", "Đúng hạn
 
 
 def _stats_sheet(book, report: Report):
-    """Counts per category, procedure and channel, each table with its total. Returns
+    """Counts per category, field, procedure and channel, each table with its total. Returns
     the sheet and the rows of the category table (for the chart)."""
     st = _styles()
     sheet = book.create_sheet("Thống kê")
-    row = _title_block(sheet, report, "THỐNG KÊ PHẢN ÁNH, KIẾN NGHỊ THEO LOẠI, THỦ TỤC, KÊNH",
+    row = _title_block(sheet, report, "THỐNG KÊ PHẢN ÁNH, KIẾN NGHỊ",
                        len(STAT_HEADERS))
     category_rows = (0, 0)
     for number, (name, tallies) in enumerate((
             ("Loại phản ánh", report.by_category()),
+            ("Lĩnh vực", report.by_field()),
             ("Thủ tục hành chính", report.by_procedure()),
             ("Kênh tiếp nhận", report.by_channel())), start=1):
         _merged(sheet, row, 1, len(STAT_HEADERS), f"{number}. Theo {name.lower()}",
@@ -643,7 +657,7 @@ def _stats_sheet(book, report: Report):
         row += 2
     for letter, width in zip("ABCDEFGH", (6, 46, 11, 12, 11, 12, 11, 14)):
         sheet.column_dimensions[letter].width = width
-    _print_setup(sheet)
+    _print_setup(sheet, one_page=row <= 45)  # a short page is not split between tables
     return sheet, category_rows
 
 
@@ -656,16 +670,19 @@ def _stat_line(sheet, row: int, number: Any, tally: Tally, bold: bool = False) -
               (tally.on_time_share if tally.resolved else None, PERCENT),
               (tally.overdue, COUNT)]
     for col, (value, fmt) in enumerate(values, start=1):
-        align = st["center"] if col == 1 else (st["wrap"] if col == 2 else None)
+        align = st["center"] if col == 1 else st["middle"]
         _put(sheet, row, col, value, font, align, fmt, st["border"])
 
 
 def _chart_sheet(book, report: Report, stats, rows: tuple[int, int]) -> None:
     from openpyxl.chart import BarChart, Reference
     from openpyxl.chart.label import DataLabelList
+    from openpyxl.utils import get_column_letter
 
     sheet = book.create_sheet("Biểu đồ")
     _title_block(sheet, report, "PHẢN ÁNH, KIẾN NGHỊ THEO LOẠI", 10)
+    for col in range(1, 11):  # ten columns as wide as the chart, to centre the titles
+        sheet.column_dimensions[get_column_letter(col)].width = 13
     chart = BarChart()
     chart.type = "bar"  # horizontal bars: the category names stay readable
     chart.style = 10
@@ -692,7 +709,7 @@ def _chart_sheet(book, report: Report, stats, rows: tuple[int, int]) -> None:
 def write_xlsx(report: Report, path: Path, with_contacts: bool = False,
                summary: bool = False) -> Path:
     """The list of feedback as a sheet ready to print; with ``summary`` also the report
-    sheets before it: Tổng hợp, Thống kê (per category, procedure, channel), Biểu đồ."""
+    sheets before it: Tổng hợp, Thống kê (per category, field, procedure, channel), Biểu đồ."""
     from openpyxl import Workbook
 
     _private(path)
@@ -734,6 +751,7 @@ def report_text(report: Report, top: int = 5) -> str:
         more = f" và {len(overdue) - top} phản ánh khác" if len(overdue) > top else ""
         lines.append(f"Mã: {shown}{more}")
     for name, tallies in (("Theo loại", report.by_category()),
+                          ("Theo lĩnh vực", report.by_field()),
                           ("Theo thủ tục", report.by_procedure()[:top]),
                           ("Theo kênh", report.by_channel())):
         shown = [t for t in tallies if t.received]
