@@ -138,11 +138,21 @@ def render(xlsx: Path, out: Path, resolution: int) -> list[Path]:
     return sorted(out.glob(f"{xlsx.stem}-*.png"))
 
 
+def first_page(pdf: Path, title: str, count: int) -> int:
+    """The first page whose title is ``title`` (pdftotext, page by page)."""
+    for n in range(1, count + 1):
+        text = subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"],
+                              check=True, capture_output=True, text=True).stdout
+        if any(line.strip().startswith(title) for line in text.splitlines()):
+            return n
+    raise SystemExit(f"no page titled {title!r} in {pdf}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", type=Path, help="keep the xlsx, csv, pdf and pages here")
     parser.add_argument("--docs", type=Path, default=ROOT / "docs", help="where PNGs go")
-    parser.add_argument("--resolution", type=int, default=60, help="PNG dots per inch")
+    parser.add_argument("--resolution", type=int, default=90, help="PNG dots per inch")
     args = parser.parse_args()
     for tool in ("soffice", "pdftoppm"):
         if not shutil.which(tool):
@@ -155,10 +165,12 @@ def main() -> None:
     export = reports.write_xlsx(report, work / "xuat-phan-anh.xlsx")
     reports.write_csv(report, work / "xuat-phan-anh.csv")
     args.docs.mkdir(exist_ok=True)
-    names = ["bao-cao-quy-tong-hop", "bao-cao-quy-thong-ke", "bao-cao-quy-bieu-do"]
     pages = render(book, work, args.resolution)
-    for name, page in zip(names, pages):  # the list's pages follow; see the export
-        shutil.copy(page, args.docs / f"{name}.png")
+    titles = {"bao-cao-quy-tong-hop": reports.TITLE, "bao-cao-quy-thong-ke": "THỐNG KÊ",
+              "bao-cao-quy-bieu-do": "PHẢN ÁNH, KIẾN NGHỊ THEO LOẠI"}
+    for name, title in titles.items():  # the first page of each sheet
+        n = first_page(work / "bao-cao-quy.pdf", title, len(pages))
+        shutil.copy(pages[n - 1], args.docs / f"{name}.png")
     listing = render(export, work, args.resolution)
     for n, page in enumerate(listing[:2], start=1):
         shutil.copy(page, args.docs / f"xuat-phan-anh-trang-{n}.png")

@@ -498,13 +498,12 @@ def _title_block(sheet, report: Report, title: str, ncols: int) -> int:
     return 8
 
 
-def _print_setup(sheet, header_row: int | None = None, one_page: bool = False) -> None:
-    """A4 landscape, one page wide (and tall with ``one_page``), page numbers; the
-    header row on every page."""
+def _print_setup(sheet, header_row: int | None = None) -> None:
+    """A4 landscape, one page wide, page numbers; the header row on every page."""
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 1 if one_page else 0
+    sheet.page_setup.fitToHeight = 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
     sheet.print_options.horizontalCentered = True
     sheet.page_margins.left = sheet.page_margins.right = 0.4
@@ -625,19 +624,32 @@ STAT_HEADERS = ["STT", "", "Tiếp nhận", "Đã giải quyết", "Đúng hạn
                 "Tỷ lệ đúng hạn", "Quá hạn chưa giải quyết"]
 
 
+TITLE_HEIGHT = 140  # points: the title rows
+PAGE_HEIGHT = 470   # points of rows an A4 landscape page holds between its margins
+
+
 def _stats_sheet(book, report: Report):
     """Counts per category, field, procedure and channel, each table with its total. Returns
     the sheet and the rows of the category table (for the chart)."""
+    from openpyxl.worksheet.pagebreak import Break
+
     st = _styles()
     sheet = book.create_sheet("Thống kê")
     row = _title_block(sheet, report, "THỐNG KÊ PHẢN ÁNH, KIẾN NGHỊ",
                        len(STAT_HEADERS))
     category_rows = (0, 0)
+    used = TITLE_HEIGHT
     for number, (name, tallies) in enumerate((
             ("Loại phản ánh", report.by_category()),
             ("Lĩnh vực", report.by_field()),
             ("Thủ tục hành chính", report.by_procedure()),
             ("Kênh tiếp nhận", report.by_channel())), start=1):
+        need = (len(tallies) + 4) * LINE + 2 * LINE  # label, header, lines, total, blank
+        if used + need > PAGE_HEIGHT and used > TITLE_HEIGHT:
+            # the next table on a new page rather than its header alone at the bottom
+            sheet.row_breaks.append(Break(id=row - 1))
+            used = 0
+        used += need
         _merged(sheet, row, 1, len(STAT_HEADERS), f"{number}. Theo {name.lower()}",
                 st["bold"], horizontal="left")
         row += 1
@@ -657,7 +669,7 @@ def _stats_sheet(book, report: Report):
         row += 2
     for letter, width in zip("ABCDEFGH", (6, 46, 11, 12, 11, 12, 11, 14)):
         sheet.column_dimensions[letter].width = width
-    _print_setup(sheet, one_page=row <= 45)  # a short page is not split between tables
+    _print_setup(sheet)
     return sheet, category_rows
 
 
