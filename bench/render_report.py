@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot import knowledge as kb  # noqa: E402
-from bot import reports  # noqa: E402
+from bot import reports, workbook  # noqa: E402
 from bot.storage import VN_TIME, Storage  # noqa: E402
 
 QUARTER = "2026Q4"
@@ -161,12 +161,12 @@ def main() -> None:
     work = args.keep or Path(tempfile.mkdtemp(prefix="motcua-render-"))
     work.mkdir(parents=True, exist_ok=True)
     report = sample_report(work / "sample.db")
-    book = reports.write_xlsx(report, work / "bao-cao-quy.xlsx", summary=True)
-    export = reports.write_xlsx(report, work / "xuat-phan-anh.xlsx")
+    book = workbook.write_xlsx(report, work / "bao-cao-quy.xlsx", summary=True)
+    export = workbook.write_xlsx(report, work / "xuat-phan-anh.xlsx")
     reports.write_csv(report, work / "xuat-phan-anh.csv")
     args.docs.mkdir(exist_ok=True)
     pages = render(book, work, args.resolution)
-    titles = {"bao-cao-quy-tong-hop": reports.TITLE, "bao-cao-quy-thong-ke": "THỐNG KÊ",
+    titles = {"bao-cao-quy-tong-hop": workbook.TITLE, "bao-cao-quy-thong-ke": "THỐNG KÊ",
               "bao-cao-quy-bieu-do": "PHẢN ÁNH, KIẾN NGHỊ THEO LOẠI"}
     for name, title in titles.items():  # the first page of each sheet
         n = first_page(work / "bao-cao-quy.pdf", title, len(pages))

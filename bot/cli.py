@@ -281,14 +281,14 @@ def feedback_export(args: argparse.Namespace) -> int:
     the same columns, UTF-8 with a BOM so Excel reads the Vietnamese text. The file is
     readable by its owner only.
     """
-    from bot import reports
+    from bot import reports, workbook
 
     report = _feedback_report(args)
     fmt = args.format or ("csv" if str(args.output).endswith(".csv") else "xlsx")
     if fmt == "csv":
         path = reports.write_csv(report, Path(args.output), with_contacts=args.with_contacts)
     else:
-        path = reports.write_xlsx(report, Path(args.output), with_contacts=args.with_contacts)
+        path = workbook.write_xlsx(report, Path(args.output), with_contacts=args.with_contacts)
     print(f"{len(report.items)} feedback ({report.label}) -> {path}")
     return 0
 
@@ -302,12 +302,12 @@ def feedback_report(args: argparse.Namespace) -> int:
     (working days, office.yaml). With --xlsx also the report workbook: summary,
     statistics, a chart and the list, ready to print.
     """
-    from bot import reports
+    from bot import reports, workbook
 
     report = _feedback_report(args)
     print(reports.report_text(report))
     if args.xlsx:
-        reports.write_xlsx(report, Path(args.xlsx), summary=True)
+        workbook.write_xlsx(report, Path(args.xlsx), summary=True)
         print(f"-> {args.xlsx}")
     return 0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot import reports
+from bot import reports, workbook
 from bot.storage import CATEGORIES, STATUSES
 from handlers.callbacks import (STAFF, STAFF_ANSWER, STAFF_EXPORT, STAFF_STATUS, STAFF_VIEW,
                                 data)
@@ -211,7 +211,7 @@ def export(ctx: Context, arg: str) -> Reply:
         return found
     stamp = dt.datetime.now(reports.VN_TIME).strftime("%Y%m%d-%H%M%S")
     path = ctx.config.export_dir / f"phan-anh-{stamp}.xlsx"
-    reports.write_xlsx(found, path, summary=True)
+    workbook.write_xlsx(found, path, summary=True)
     return Reply(f"Tệp Excel phản ánh — {found.label}: {len(found.items)} phản ánh.",
                  document=str(path))
 

@@ -14,7 +14,7 @@ import time
 import pytest
 from openpyxl import load_workbook
 
-from bot import reports
+from bot import reports, workbook
 from bot.config import Config
 from bot.storage import Storage
 from conftest import ROOT, run_motcua
@@ -187,7 +187,7 @@ def test_exports_reread_cell_by_cell(tmp_path):
     storage = seeded(tmp_path)
     rows = storage.list_feedback()
     report = reports.build(rows, reports.Office(), "Tất cả")
-    xlsx = reports.write_xlsx(report, tmp_path / "out.xlsx", summary=True)
+    xlsx = workbook.write_xlsx(report, tmp_path / "out.xlsx", summary=True)
     book = load_workbook(xlsx)
     assert book.sheetnames == ["Tổng hợp", "Thống kê", "Biểu đồ", "Danh sách"]
     sheet = book["Danh sách"]

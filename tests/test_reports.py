@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot import knowledge as kb
-from bot import reports
+from bot import reports, workbook
 from bot.config import Config
 from bot.storage import VN_TIME, Storage
 from conftest import ROOT, run_motcua
@@ -106,7 +106,7 @@ def _find(sheet, text):
 
 
 def test_workbook_cells_are_numbers_dates_and_formats(q3, tmp_path):
-    path = reports.write_xlsx(q3, tmp_path / "q3.xlsx", summary=True)
+    path = workbook.write_xlsx(q3, tmp_path / "q3.xlsx", summary=True)
     book = load_workbook(path)
     assert book.sheetnames == ["Tổng hợp", "Thống kê", "Biểu đồ", "Danh sách"]
     for sheet in book:  # title rows on every sheet
@@ -173,13 +173,13 @@ def test_workbook_cells_are_numbers_dates_and_formats(q3, tmp_path):
     assert lines[3][col["Đúng hạn / quá hạn"]] == reports.PENDING
     text = " ".join(str(v) for line in lines for v in line if v is not None)
     assert "cli:" not in text and "telegram:" not in text and "khai-sinh" not in text
-    assert listing.row_dimensions[9].height >= reports.LINE
+    assert listing.row_dimensions[9].height >= workbook.LINE
 
 
 def test_csv_has_a_bom_and_the_sheet_header(q3, tmp_path):
     path = reports.write_csv(q3, tmp_path / "q3.csv")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
-    xlsx = load_workbook(reports.write_xlsx(q3, tmp_path / "q3.xlsx"))
+    xlsx = load_workbook(workbook.write_xlsx(q3, tmp_path / "q3.xlsx"))
     assert xlsx.sheetnames == ["Danh sách"]
     with open(path, encoding="utf-8-sig", newline="") as f:
         table = list(csv.reader(f))
