@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import functools
 import inspect
 import json
 import os
@@ -14,9 +12,10 @@ from typing import Any
 
 from bot import knowledge as kb
 from bot.matcher import Match, Matcher
-from bot.reports import BadPeriod
 from bot import vocab
-from bot.storage import EmptyAnswer, Storage, StorageError, TicketNotFound, meaningful
+from bot.storage import Storage, StorageError
+from bot.feedback_cli import (feedback_answer, feedback_export, feedback_list, feedback_purge,
+                              feedback_report, feedback_show, feedback_status)
 
 
 def _conversation(args: argparse.Namespace, db: str | None = None):
@@ -185,195 +184,6 @@ def cmd_import_dvc(args: argparse.Namespace) -> int:
     return 1 if report.errors and not report.written else 0
 
 
-def _feedback_rows(args: argparse.Namespace, storage: Storage):
-    from bot import reports
-
-    since, until, label = reports.period(args.quarter, args.half, args.year,
-                                         getattr(args, "start", None), getattr(args, "end", None))
-    status = vocab.parse_status(args.status) if args.status else None
-    category = vocab.parse_category(args.category) if args.category else None
-    rows = storage.list_feedback(status=status, category=category,
-                                 channel=args.channel, since=since, until=until)
-    return rows, label
-
-
-def _storage(args: argparse.Namespace) -> Storage:
-    return Storage(args.db, strict=True)
-
-
-def _actor(args: argparse.Namespace) -> str:
-    return f"cli:{args.by}" if getattr(args, "by", None) else "cli"
-
-
-class MissingReason(ValueError):
-    def __str__(self) -> str:
-        return ("đóng phản ánh cần lý do, người dân sẽ nhận được lý do này: "
-                '--reason "…" (hoặc --ly-do "…")')
-
-
-def _feedback_errors(action):
-    """The named errors of a feedback action as a message and an exit code: an unknown
-    ticket exits 1; a period, status or category that cannot be read, a blank answer or
-    a closing without a reason exit 2."""
-    @functools.wraps(action)
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return action(args)
-        except TicketNotFound as exc:
-            print(f"no feedback {exc.ticket}", file=sys.stderr)
-            return 1
-        except (BadPeriod, vocab.UnknownStatus, vocab.UnknownCategory, EmptyAnswer,
-                MissingReason) as exc:
-            print(f"motcua feedback: {exc}", file=sys.stderr)
-            return 2
-    return run
-
-
-@_feedback_errors
-def feedback_list(args: argparse.Namespace) -> int:
-    """feedback, oldest first
-
-    One line each: ticket, time (Vietnam time), channel, status, category and the start
-    of the text, under Vietnamese headers; then the count and the period. --status and
-    --category take the Vietnamese labels, with or without diacritics, or the codes.
-    """
-    from bot import reports
-
-    rows, label = _feedback_rows(args, _storage(args))
-    line = "{:<15}  {:<16}  {:<8} {:<14} {}"
-    if rows:
-        print(line.format("Mã phản ánh", "Thời gian gửi", "Kênh", "Trạng thái",
-                          "Loại: nội dung"))
-    for row in rows:
-        when = reports.local(row["at"]).strftime("%d/%m/%Y %H:%M")
-        print(line.format(row["ticket"], when, reports.readable(row, "channel"),
-                          vocab.status_label(row["status"]),
-                          f"{vocab.category_label(row['category'])}: {row['text'][:60]}"))
-    print(f"{len(rows)} phản ánh ({label})")
-    return 0
-
-
-SHOWN = ("ticket", "at", "channel", "category", "procedure_id", "status", "text", "phone",
-         "first_answer_at")
-
-
-@_feedback_errors
-def feedback_show(args: argparse.Namespace) -> int:
-    """one feedback
-
-    Every field of the ticket under Vietnamese headers, contact details included, times
-    in Vietnam time; then every answer it was given, oldest first (the citizen sees the
-    latest), and the reasons given for closing it.
-    """
-    from bot import reports
-
-    storage = _storage(args)
-    row = storage.get_feedback(args.ticket)
-    if row is None:
-        raise TicketNotFound(args.ticket)
-    headers = {key: header for key, header, _ in reports.columns(with_contacts=True)}
-    for key in SHOWN:
-        value = reports.readable(row, key)
-        if isinstance(value, dt.datetime):
-            value = value.strftime("%d/%m/%Y %H:%M")
-        print(f"{headers[key] + ':':<19}{value if value not in (None, '') else '-'}")
-    answers = storage.answers(row["ticket"])
-    print(f"Trả lời ({len(answers)}):" if answers else "Trả lời: -")
-    for number, answer in enumerate(answers, 1):
-        when = reports.local(answer["at"]).strftime("%d/%m/%Y %H:%M")
-        who = answer["staff_name"] or answer["staff"] or "-"
-        latest = " — người dân thấy câu này" if number == len(answers) else ""
-        print(f"  {number}. {when} · {who}{latest}")
-        print("     " + answer["text"].replace("\n", "\n     "))
-    for event in storage.events(row["ticket"], "reason"):
-        when = reports.local(event["at"]).strftime("%d/%m/%Y %H:%M")
-        print(f"Lý do đóng ({when}): {event['detail']}")
-    return 0
-
-
-@_feedback_errors
-def feedback_answer(args: argparse.Namespace) -> int:
-    """answer; the citizen receives it on their channel
-
-    Stores the answer (a blank one is refused), keeps the earlier ones in the ticket's
-    history, sets the status to answered and queues the message for the citizen
-    (unless they removed their chat link).
-    """
-    storage = _storage(args)
-    row = storage.answer_feedback(args.ticket, args.text, _actor(args), name=args.by)
-    count = len(storage.answers(row["ticket"]))
-    print(f"{row['ticket']}: {vocab.status_label('answered')}"
-          + (f" (lần {count}, thay câu trả lời trước)" if count > 1 else "")
-          + ("" if row["user_id"] else " (người dân đã xóa liên kết tài khoản, không gửi được)"))
-    return 0
-
-
-@_feedback_errors
-def feedback_status(args: argparse.Namespace) -> int:
-    """change status
-
-    The status as its Vietnamese label (with or without diacritics: "đang xử lý",
-    "dong") or its code. Closing needs --reason (--ly-do); the citizen is told of the
-    new status, and of the reason, on their channel when it changed.
-    """
-    status = vocab.parse_status(args.status_value)
-    reason = meaningful(args.reason)
-    if status == "closed" and reason is None:
-        raise MissingReason()
-    row = _storage(args).set_status(args.ticket, status, _actor(args), reason)
-    print(f"{row['ticket']}: {vocab.status_label(row['status'])}")
-    return 0
-
-
-@_feedback_errors
-def feedback_export(args: argparse.Namespace) -> int:
-    """write .xlsx or .csv
-
-    The feedback of the period and filters, in Vietnam time; the file is readable by
-    its owner only. CSV is UTF-8 with a BOM, so Excel reads the Vietnamese text.
-    """
-    from bot import reports
-
-    rows, label = _feedback_rows(args, _storage(args))
-    fmt = args.format or ("csv" if str(args.output).endswith(".csv") else "xlsx")
-    write = reports.write_csv if fmt == "csv" else reports.write_xlsx
-    path = write(rows, Path(args.output), with_contacts=args.with_contacts)
-    print(f"{len(rows)} feedback ({label}) -> {path}")
-    return 0
-
-
-@_feedback_errors
-def feedback_report(args: argparse.Namespace) -> int:
-    """counts for a quarter, half, year or dates
-
-    Counts by category, status and channel, the share answered, the median hours to
-    the first answer, and the items still open past feedback_deadline_days (working
-    days, office.yaml).
-    """
-    from bot import reports
-
-    storage = _storage(args)
-    rows, label = _feedback_rows(args, storage)
-    knowledge = kb.load(args.knowledge)
-    summary = reports.summarize(rows, knowledge.deadline_days, label)
-    print(reports.format_summary(summary))
-    if args.xlsx:
-        reports.write_xlsx(rows, Path(args.xlsx), summary=summary)
-        print(f"-> {args.xlsx}")
-    return 0
-
-
-@_feedback_errors
-def feedback_purge(args: argparse.Namespace) -> int:
-    """drop contact details of answered/closed feedback
-
-    Phone numbers and chat links of feedback answered or closed more than --days ago;
-    the anonymous text stays for statistics.
-    """
-    print(f"{_storage(args).purge_personal(args.days)} feedback cleared of contact details")
-    return 0
-
-
 def questions_unanswered(args: argparse.Namespace) -> int:
     """questions the bot could not answer, most frequent first"""
     storage = Storage(args.db, strict=True)
@@ -487,7 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="include phone numbers citizens agreed to give")
     q = command(fsub, "report", feedback_report)
     filters(q)
-    q.add_argument("--xlsx", metavar="FILE", help="also write the report with a chart sheet")
+    q.add_argument("--xlsx", metavar="FILE",
+                   help="also write the report workbook (summary, statistics, chart, list)")
     q = command(fsub, "purge", feedback_purge)
     q.add_argument("--days", type=int, default=365,
                    help="answered or closed more than this many days ago (default: 365)")

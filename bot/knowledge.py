@@ -128,7 +128,16 @@ class Knowledge:
 
     @property
     def deadline_days(self) -> int:
-        """Working days within which staff aim to answer a feedback."""
+        """Working days within which staff aim to answer a feedback.
+
+        The default, 10 working days, is the handling time for a phản ánh, kiến nghị
+        that this project's brief takes from Nghị định 20/2008/NĐ-CP (tiếp nhận, xử lý
+        phản ánh, kiến nghị của cá nhân, tổ chức về quy định hành chính; amended by
+        Nghị định 48/2013/NĐ-CP and 92/2017/NĐ-CP, guided by Thông tư 02/2017/TT-VPCP).
+        The article's wording could not be read from the development machine: an
+        office confirms it against its own province's regulation and sets
+        ``feedback_deadline_days`` in office.yaml. Reports count Monday to Friday;
+        public holidays are not known to the bot."""
         return self.office.get("feedback_deadline_days") or 10
 
     def fields(self) -> list[str]:

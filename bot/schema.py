@@ -142,7 +142,8 @@ ANSWER_MAX = 420  # characters: one to three sentences on a phone
 # Words meant for editors that must never reach a citizen.
 EDITOR_WORDS = ("chưa kiểm chứng", "chưa xác minh", "một nguồn", "nguồn khác", "cần kiểm tra lại",
                 "chưa rõ nguồn", "theo nguồn", "nguồn thứ cấp", "chưa đối chiếu", "báo chí đưa tin")
-STAFF = {"telegram": ("list", False), "zalo": ("list", False), "chat": ("str", False)}
+STAFF = {"telegram": ("list", False), "zalo": ("list", False), "chat": ("str", False),
+         "names": ("texts", False)}  # "telegram:111" -> the name reports show
 # Top-level office.yaml fields of earlier versions that no reply showed: each centre's
 # contacts are written once, in its ``offices:`` item (what citizens see).
 MOVED_TO_OFFICES = {"address": "address", "hours": "hours", "phones": "phones",

@@ -353,6 +353,13 @@ class Storage:
             sql += f" limit {int(limit)}"
         return list(self.db.query(sql, params))
 
+    def closed_times(self) -> dict[str, str]:
+        """When each ticket was first closed (UTC), from the event log: a feedback
+        closed without an answer was handled then."""
+        return {row["ticket"]: row["at"] for row in self.db.query(
+            "select ticket, min(at) as at from events where action = 'status' and "
+            "detail = 'closed' group by ticket")}
+
     def answer_feedback(self, ticket: str, answer: str, actor: str, name: str | None = None,
                         draft: str | None = None) -> dict[str, Any]:
         """Store a staff answer, keep it in the ticket's history and queue it for the

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
-from bot import reports, vocab
+from bot import reports, vocab, workbook
 from bot.storage import answer_message, meaningful
 from bot.text import fold
 from handlers.callbacks import (STAFF, STAFF_ANSWER, STAFF_DROP, STAFF_EDIT, STAFF_EXPORT,
@@ -329,33 +329,31 @@ def _period(arg: str) -> tuple[str | None, str | None, str]:
     return reports.period(quarter=f"{today.year}Q{(today.month - 1) // 3 + 1}")
 
 
-def _period_summary(ctx: Context, arg: str, command: str):
-    """The feedback of the period named in ``arg`` and its summary, or a Reply saying
-    how to name a period."""
+def _period_report(ctx: Context, arg: str, command: str):
+    """The report of the period named in ``arg``, or a Reply saying how to name a
+    period."""
     try:
         since, until, label = _period(arg)
     except ValueError:
         return Reply(f"Kỳ chưa đúng. Ví dụ: /{command} 2026Q3, /{command} 2026H1, "
                      f"/{command} 2026.")
-    rows = ctx.storage.list_feedback(since=since, until=until)
-    return rows, reports.summarize(rows, ctx.knowledge.deadline_days, label)
+    return reports.collect(ctx.storage, ctx.knowledge, since, until, label)
 
 
 def export(ctx: Context, arg: str) -> Reply:
-    found = _period_summary(ctx, arg, "xuat")
+    found = _period_report(ctx, arg, "xuat")
     if isinstance(found, Reply):
         return found
-    rows, summary = found
     stamp = dt.datetime.now(reports.VN_TIME).strftime("%Y%m%d-%H%M%S")
     path = ctx.config.export_dir / f"phan-anh-{stamp}.xlsx"
-    reports.write_xlsx(rows, path, summary=summary)
-    return Reply(f"Tệp Excel phản ánh — {summary['label']}: {len(rows)} phản ánh.",
+    workbook.write_xlsx(found, path, summary=True)
+    return Reply(f"Tệp Excel phản ánh — {found.label}: {len(found.items)} phản ánh.",
                  document=str(path))
 
 
 def report(ctx: Context, arg: str) -> Reply:
-    found = _period_summary(ctx, arg, "baocao")
+    found = _period_report(ctx, arg, "baocao")
     if isinstance(found, Reply):
         return found
-    return Reply(reports.format_summary(found[1]),
+    return Reply(reports.report_text(found),
                  [Option("📥 Xuất Excel", data(STAFF, STAFF_EXPORT))])

@@ -14,7 +14,7 @@ import time
 import pytest
 from openpyxl import load_workbook
 
-from bot import reports
+from bot import reports, workbook
 from bot.config import Config
 from bot.storage import Storage
 from conftest import ROOT, run_motcua
@@ -168,45 +168,46 @@ def test_report_figures_match_hand_counts(tmp_path):
     since, until, label = reports.period(quarter="2026Q3")
     rows = storage.list_feedback(since=since, until=until)
     assert label == "Quý 3/2026" and len(rows) == 5  # 1/10 (VN) is Q4; 1/7 (VN) is Q3
-    summary = reports.summarize(rows, 10, label,
-                                as_of=dt.datetime(2026, 10, 10, tzinfo=dt.timezone.utc))
-    assert summary["by_category"]["Thái độ, hành vi cán bộ"] == 2
-    assert summary["by_category"]["Khác"] == 1 and summary["by_category"]["Góp ý, sáng kiến"] == 0
-    assert summary["by_status"] == {"Mới tiếp nhận": 1, "Đang xử lý": 1, "Đã trả lời": 2,
-                                    "Đã đóng": 1}
-    assert summary["by_channel"] == {"Zalo": 3, "Telegram": 2}
-    assert summary["answered"] == 3 and summary["median_hours"] == 10
+    report = reports.build(rows, reports.Office(deadline_days=10), label, since, until,
+                           as_of=dt.datetime(2026, 10, 10, tzinfo=dt.timezone.utc))
+    categories = {t.name: t.received for t in report.by_category()}
+    assert categories["Thái độ, hành vi cán bộ"] == 2
+    assert categories["Khác"] == 1 and categories["Góp ý, sáng kiến"] == 0
+    assert [report.count(s) for s in ("new", "in_progress", "answered", "closed")] == \
+        [1, 1, 2, 1]
+    assert {t.name: t.received for t in report.by_channel()} == {"Zalo": 3, "Telegram": 2}
+    assert report.total.resolved == 3 and report.median_days() == pytest.approx(10 / 24)
     # 3/8 + 10 working days = 17/8, overdue; 30/9 + 10 working days = 14/10, not yet
-    assert len(summary["overdue"]) == 1
+    assert len(report.overdue()) == 1
     text = run_motcua("--db", str(tmp_path / "report.db"), "feedback", "report",
                       "--quarter", "2026Q3").stdout
-    assert re.search(r"Tổng số phản ánh\s+5", text)
+    assert "Tiếp nhận: 5" in text and "Đã giải quyết: 3 (60,0%)" in text
     assert reports.period(half="2026H2")[2] == "6 tháng cuối năm 2026"
 
 
 def test_exports_reread_cell_by_cell(tmp_path):
     storage = seeded(tmp_path)
     rows = storage.list_feedback()
-    xlsx = reports.write_xlsx(rows, tmp_path / "out.xlsx",
-                              summary=reports.summarize(rows, 10, "Tất cả"))
+    report = reports.build(rows, reports.Office(), "Tất cả")
+    xlsx = workbook.write_xlsx(report, tmp_path / "out.xlsx", summary=True)
     book = load_workbook(xlsx)
-    assert book.sheetnames == ["Tổng hợp", "Biểu đồ", "Phản ánh"]
-    sheet = book["Phản ánh"]
-    assert [c.value for c in sheet[1]][:3] == ["Mã phản ánh", "Thời gian gửi", "Kênh"]
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref
-    first = [c.value for c in sheet[2]]
-    assert first[0] == rows[0]["ticket"]
-    assert first[1] == dt.datetime(2026, 7, 1, 9, 0)  # 02:00 UTC = 09:00 in Vietnam
-    assert first[3] == "Thái độ, hành vi cán bộ" and first[5] == "Nội dung thai-do có dấu"
-    assert sheet.max_row == len(rows) + 1
+    assert book.sheetnames == ["Tổng hợp", "Thống kê", "Biểu đồ", "Danh sách"]
+    sheet = book["Danh sách"]
+    assert [c.value for c in sheet[8]][:4] == ["STT", "Mã phản ánh", "Ngày tiếp nhận", "Kênh"]
+    assert sheet.freeze_panes == "A9" and sheet.auto_filter.ref
+    first = [c.value for c in sheet[9]]
+    assert first[1] == rows[0]["ticket"]
+    assert first[2] == dt.datetime(2026, 7, 1, 9, 0)  # 02:00 UTC = 09:00 in Vietnam
+    assert first[4] == "Thái độ, hành vi cán bộ" and first[6] == "Nội dung thai-do có dấu"
+    assert sheet.max_row == len(rows) + 8
     assert book["Biểu đồ"]._charts
-    path = reports.write_csv(rows, tmp_path / "out.csv")
+    path = reports.write_csv(report, tmp_path / "out.csv")
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     with open(path, encoding="utf-8-sig", newline="") as f:
         table = list(csv.reader(f))
-    assert table[0][0] == "Mã phản ánh" and len(table) == len(rows) + 1
-    assert table[1][1] == "01/07/2026 09:00" and table[1][5] == "Nội dung thai-do có dấu"
+    assert table[0][1] == "Mã phản ánh" and len(table) == len(rows) + 1
+    assert table[1][2] == "01/07/2026" and table[1][6] == "Nội dung thai-do có dấu"
     assert oct(os.stat(path).st_mode & 0o777) == "0o600"
 
 

@@ -37,7 +37,6 @@ def test_a_model_fitted_for_other_features_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("question, key", [
-    ("tro cap that nghiep moi thang duoc bao nhieu", "tro-cap-that-nghiep#muc-huong"),
     ("bản sao chứng thực có hạn sd bao lâu v mn", "chung-thuc-ban-sao#thoi-han-ban-sao"),
 ])
 def test_items_the_phrase_scorer_alone_misses_are_found(matcher, question, key):

@@ -95,12 +95,6 @@ class AnswerIndex:
         """An item's analysed phrasings: features, the part each asks first, all it asks."""
         return self._phrasings[key]
 
-    def asks_more(self, entry_id: str, feats: Features) -> bool:
-        """Does the question carry words of its own beyond the entry's name and the part
-        asked ("khai sinh cần những gì" does not: the card answers it)?"""
-        local = self._locals.get(entry_id)
-        return local is not None and bool(_content(feats, local.local))
-
     def vocabulary(self, entry_id: str) -> set[str]:
         """The features of an entry's names and of the items that serve it (empty for an
         entry without items)."""

@@ -150,9 +150,8 @@ class ItemRanker:
         for rank, hit in enumerate(hits[:ENTRIES]):
             ranked = {h.answer.key: h for h in
                       self.answers.ranked(hit.entry.id, feats, aspect, parts)}
-            # a bare question of a part takes only the items the phrase scorer allows
-            # (a bare item of that part); the card answers it otherwise
-            bare = not self.answers.asks_more(hit.entry.id, feats)
+            # only the items the phrase scorer ranks: an item that shares none of the
+            # question's own words (nor, for a bare question, its part) does not lead
             for answer in self.knowledge.answers_for(hit.entry.id):
                 if answer.key in found or answer.key not in ranked:
                     continue
