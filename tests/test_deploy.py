@@ -196,11 +196,11 @@ def test_commands_other_than_run_and_chat_refuse_a_missing_database(tmp_path):
         assert one_line_error(result) == (
             f"motcua: chưa có cơ sở dữ liệu {db}: chạy lệnh từ thư mục của bot, chỉ đúng "
             "tệp bằng --db hoặc MOTCUA_DB, hoặc thêm --create để tạo tệp mới"), command
-        assert "0 feedback" not in result.stdout
+        assert "0 phản ánh" not in result.stdout
     assert not db.parent.exists()
     created = run_motcua("--db", str(db), "--create", "feedback", "list", env=clean_env())
     assert created.returncode == 0, created.stderr
-    assert db.is_file() and created.stdout.startswith("0 feedback")
+    assert db.is_file() and created.stdout.startswith("0 phản ánh")
     assert run_motcua("--db", str(db), "feedback", "list", env=clean_env()).returncode == 0
 
 
