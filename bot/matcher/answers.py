@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 
 from bot.knowledge import Answer, Entry, Knowledge
-from bot.matcher.analysis import CONTEXT, WEAK, Analyzer, Features, features
+from bot.matcher.analysis import CONTEXT, WEAK, Analyzer, Features, Term, features
 
 PROMOTE_AT = 0.6  # item score from which a "suggest" is answered by that item
 ITEM_AT = 0.30  # score from which an answer item leads the reply
@@ -59,9 +59,12 @@ class AnswerIndex:
                  max_idf: float):
         self.idf, self.max_idf = idf, max_idf
         self._phrasings: dict[str, list[tuple[Features, str | None, set[str]]]] = {}
+        self.terms: dict[str, list[list[Term]]] = {}  # each item's analysed phrasings
         for key, answer in knowledge.answers.items():
+            analysed = [analyzer.analyze(q) for q in answer.questions]
+            self.terms[key] = [terms for terms, _ in analysed]
             self._phrasings[key] = [(features(terms), aspect, analyzer.aspects(terms))
-                                    for terms, aspect in map(analyzer.analyze, answer.questions)]
+                                    for terms, aspect in analysed]
         self._locals: dict[str, _Local] = {}
         for entry in knowledge.entries.values():
             items = knowledge.answers_for(entry.id)

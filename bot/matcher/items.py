@@ -137,7 +137,7 @@ class ItemRanker:
         self.index = {key: i for i, key in enumerate(self.keys)}
         items = list(knowledge.answers.values())
         self.asks = {a.key: {asked for _, asked, _ in answers.phrasings(a.key)} for a in items}
-        self.questions = Bm25([[t for q in a.questions for t in tokens(analyzer.analyze(q)[0])]
+        self.questions = Bm25([[t for terms in answers.terms[a.key] for t in tokens(terms)]
                                for a in items])
         self.texts = Bm25([tokens(analyzer.analyze(a.text)[0]) for a in items])
 
