@@ -33,10 +33,12 @@ from answers import SETS, read, states  # noqa: E402
 
 from bot import knowledge as kb  # noqa: E402
 from bot.matcher import Matcher, decide  # noqa: E402
-from bot.matcher.items import FEATURES, MODEL_FILE, ItemModel, ItemRanker  # noqa: E402
+from bot.matcher.items import FEATURES, MODEL_FILE, ItemRanker  # noqa: E402
+from bot.matcher.model import LogisticModel  # noqa: E402
+from fitting import fit_logistic, write_model  # noqa: E402
 
 GENERAL = ROOT / "tests" / "data" / "eval.tsv"
-SEED, FOLDS, L2, STEPS, RATE = 7, 5, 1.0, 3000, 1.0
+SEED, FOLDS = 7, 5
 THRESHOLDS = [round(0.1 + 0.05 * i, 2) for i in range(13)]  # 0.10 … 0.70
 
 
@@ -87,22 +89,13 @@ def serves(knowledge, cand, ids) -> bool:
     return answer.entry_id in ids or any(i in answer.applies_to for i in ids)
 
 
-def fit(data) -> ItemModel:
+def fit(data) -> LogisticModel:
     x = np.vstack([d[1] for d in data if len(d[0])])
     y = np.concatenate([d[2] for d in data if len(d[0])])
-    x, y = x[y >= 0], y[y >= 0]  # candidates whose label is not known are not learnt from
-    mean, scale = x.mean(0), x.std(0) + 1e-9
-    z = (x - mean) / scale
-    w, b = np.zeros(z.shape[1]), 0.0
-    for _ in range(STEPS):
-        p = 1 / (1 + np.exp(-(z @ w + b)))
-        w -= RATE * (z.T @ (p - y) + L2 * w) / len(y)
-        b -= RATE * float((p - y).mean())
-    return ItemModel(tuple(mean.round(6)), tuple(scale.round(6)), tuple(w.round(6)),
-                     round(b, 6), 0.5)
+    return fit_logistic(x, y)
 
 
-def ends_right(d, model: ItemModel, threshold: float) -> bool:
+def ends_right(d, model: LogisticModel, threshold: float) -> bool:
     keys, x, y = d
     if not keys:
         return True
@@ -150,12 +143,9 @@ def main() -> None:
     model = fit(data)
     print("weights:", ", ".join(f"{n} {w:+.2f}" for n, w in zip(FEATURES, model.weights)))
     if args.write:
-        MODEL_FILE.write_text(json.dumps({
-            "fitted_by": "bench/fit_items.py", "set": "tests/data/answers_dev.tsv",
-            "seed": SEED, "folds": FOLDS, 
-            "features": list(FEATURES), "mean": model.mean, "scale": model.scale,
-            "weights": model.weights, "bias": model.bias, "threshold": threshold},
-            indent=1) + "\n", encoding="utf-8")
+        write_model(MODEL_FILE, model, FEATURES, fitted_by="bench/fit_items.py",
+                    set="tests/data/answers_dev.tsv", seed=SEED, folds=FOLDS,
+                    threshold=threshold)
         print(f"wrote {MODEL_FILE.relative_to(ROOT)}")
 
 

@@ -49,7 +49,7 @@ def test_fingerprint_follows_an_edit_inside_the_matcher_package(code_copy):
     before = cache.fingerprint(root)
     scoring = code_copy / "matcher" / "scoring.py"
     scoring.write_text(scoring.read_text(encoding="utf-8").replace(
-        "ANSWER_AT = 0.60", "ANSWER_AT = 0.61"), encoding="utf-8")
+        "MISMARKED = 0.5", "MISMARKED = 0.6"), encoding="utf-8")
     edited = cache.fingerprint(root)
     assert edited != before
     (code_copy / "matcher" / "extra.py").write_text("X = 1\n", encoding="utf-8")

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from bot.matcher.items import FEATURES, MODEL_FILE, Bm25, ItemModel, tokens
+from bot.matcher.items import FEATURES, MODEL_FILE, Bm25, load_model, tokens
 
 
 def test_bm25_prefers_the_document_with_the_rarer_shared_term():
@@ -24,7 +24,7 @@ def test_model_file_matches_the_features_and_was_fitted():
     data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
     assert data["features"] == list(FEATURES)
     assert any(w != 0 for w in data["weights"]) and 0 < data["threshold"] < 1
-    model = ItemModel.load()
+    model = load_model()
     assert 0 < model.probability([0.0] * len(FEATURES)) < 1
 
 
@@ -33,7 +33,7 @@ def test_a_model_fitted_for_other_features_is_refused(tmp_path):
     path.write_text(json.dumps({"features": ["x"], "mean": [0], "scale": [1],
                                 "weights": [1], "bias": 0, "threshold": 0.5}))
     with pytest.raises(ValueError, match="fit_items"):
-        ItemModel.load(path)
+        load_model(path)
 
 
 @pytest.mark.parametrize("question, key", [

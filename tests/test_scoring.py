@@ -14,7 +14,7 @@ from bot.matcher.scoring import (ANSWER_AT, FOREIGN, HINT_AT, MARGIN, MISMARKED,
 def test_scores_are_calibrated_between_zero_and_one(matcher):
     for q in ("khai sinh", "a", "đăng ký", "xyz qwe", "đăng ký khai sinh cho con mới sinh"):
         for hit in matcher.match(q).hits:
-            assert 0 < hit.score <= 1
+            assert 0 <= hit.score <= 1
 
 
 def hits(*scores):
@@ -23,17 +23,18 @@ def hits(*scores):
 
 
 def test_thresholds_are_ordered():
-    assert 0 < HINT_AT < SUGGEST_AT < ANSWER_AT < 1 and 0 < MARGIN < 1
+    # read from the fitted model (bot/matcher/entry_model.json, bench/fit_entries.py)
+    assert 0 < HINT_AT < SUGGEST_AT < ANSWER_AT < 1 and 0 <= MARGIN < 1
 
 
 @pytest.mark.parametrize("scores, status", [
     ((), "unknown"),
-    ((SUGGEST_AT - 0.01,), "unknown"),  # the boundary follows the calibrated threshold
+    ((SUGGEST_AT - 0.01,), "unknown"),  # the boundaries follow the fitted thresholds
     ((SUGGEST_AT,), "suggest"),
-    ((0.59,), "suggest"),
-    ((0.60,), "answer"),
-    ((0.70, 0.66), "suggest"),  # sure, but not clear of the second
-    ((0.70, 0.60), "answer"),
+    ((ANSWER_AT - 0.01,), "suggest"),
+    ((ANSWER_AT,), "answer"),
+    ((ANSWER_AT, ANSWER_AT - MARGIN / 2), "suggest" if MARGIN else "answer"),
+    ((ANSWER_AT, ANSWER_AT - MARGIN - 0.01), "answer"),
     ((1.0, 0.5), "answer"),
 ])
 def test_decide(scores, status):

@@ -84,8 +84,8 @@ def test_greeting_question_and_numbered_suggestion(both):
     assert "(Gõ số từ 1 đến" in hello
     [card] = both.say("dang ky tam tru o dau")  # no diacritics
     assert "Tạm trú" in card or "tạm trú" in card
-    [suggest] = both.say("bang lai")
-    first = re.search(r"\n1\. 📄 (.+)", suggest).group(1)
+    [suggest] = both.say("bao hiem")
+    first = re.search(r"\n1\. \S+ (.+)", suggest).group(1)
     [picked] = both.say("1")
     assert first in picked
     # the option's own words work as well as its number

@@ -20,8 +20,14 @@ The flow for one question, by module:
 4. ``scoring.entry_score``, in [0, 1]: how much of the question the entry explains,
    blended with how much of the entry's best name the question contains. A syllable
    typed with diacritics that differ from the entry's counts less than an exact one.
-5. ``scoring.decide``: calibrated thresholds decide: answer, suggest the top 3, or unknown
-   (from HINT_AT, an unknown still offers the closest entry as one button).
+5. ``fusion.rank``: per shortlisted entry, the analyzer's score and a BM25 score over the
+   whole entry (question part weighted) with their gaps to the next, coverage, length
+   and off-topic signals go through a fitted logistic ranking; a second fitted model says
+   how likely the first is right, which becomes its score (``entry_model.json``, fitted
+   with cross-validation by ``bench/fit_entries.py``).
+6. ``scoring.decide``: the fitted thresholds decide: answer, suggest the top 3 (when the
+   right entry is likely among them), or unknown (from HINT_AT, an unknown still offers
+   the closest entry as one button).
 
 ``core.Matcher`` builds the index (entry texts go through the same analysis, in two
 processes for a large knowledge base: ``parallel``) and runs this flow. Each constant

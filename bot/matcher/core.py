@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import gc
 import math
+from dataclasses import dataclass, field
 
 from bot.knowledge import Entry, Knowledge
 from bot.matcher.analysis import Analyzer, Features, OffTopic, Term, features
 from bot.matcher.answers import PROMOTE_AT, AnswerIndex, ItemHit
 from bot.matcher.candidates import Candidates
+import bot.matcher.fusion as fusion
 from bot.matcher.items import ItemRanker
 from bot.matcher.parallel import map_halves
 from bot.matcher.scoring import (HINT_AT, IMPORTED_PRIOR, LONG_AT, MAX_HITS, OFF_TOPIC,
@@ -19,6 +21,18 @@ from bot.matcher.typos import TypoRepair
 from bot.text import Token
 
 CACHE_SIZE = 4096  # questions whose match is kept (first in, first out)
+
+
+@dataclass
+class Scored:
+    """A question as the entry model sees it (``Matcher.scored``)."""
+    terms: list[Term]
+    aspect: str | None
+    off: bool  # words of another domain
+    reason: str = ""  # why nothing was scored: "empty" or "off_topic"
+    entries: list[Entry] = field(default_factory=list)  # the shortlisted entries scored
+    raw: list[float] = field(default_factory=list)  # their analyser scores
+    rows: list[list[float]] = field(default_factory=list)  # their fusion.FEATURES values
 
 
 class Matcher:
@@ -53,6 +67,7 @@ class Matcher:
                 gc.freeze()  # the index lives as long as the process: keep it out of
                 gc.enable()  # later collections, or they scan it and stall a question
         n = max(len(self.docs), 1)
+        self.avg_length = sum(d.length for d in self.docs) / n or 1.0
         self.idf = {f: math.log(1 + n / len(p)) for f, p in self.postings.items()}
         self.max_idf = math.log(1 + n)
         self.candidates = Candidates(self.postings, self.docs)
@@ -68,6 +83,7 @@ class Matcher:
         self.off_topic = OffTopic(phrases, self.vocabulary | self.analyzer.stop_plain)
         self.answers = AnswerIndex(knowledge, self.analyzer, self.idf, self.max_idf)
         self.items = ItemRanker(knowledge, self.analyzer, self.answers)
+        self.model = fusion.load_model()
 
     def _analyse(self, texts: list[str]) -> list[tuple[Features, bool]]:
         """Features of each entry text, and whether it is made only of stop words. A
@@ -93,6 +109,7 @@ class Matcher:
             if filler:
                 doc.fillers.add(ti)
             doc.texts.append(feats)
+            doc.length += len(feats)
             for f, (k, _, exact) in feats.items():
                 if f in where:
                     where[f].append((ti, k))
@@ -163,13 +180,14 @@ class Matcher:
             self._cache[question] = cached
         return cached
 
-    def _match(self, question: str) -> Match:
+    def scored(self, question: str) -> Scored:
+        """The question read, and every shortlisted entry with the analyser's score and
+        the values of ``fusion.FEATURES`` (what the entry model decides on)."""
         terms, aspect = self.read(question)
         off = self.off_topic.hits(terms)
         feats = features([t for i, t in enumerate(terms) if i not in off])
         if not feats:
-            reason = "off_topic" if off else "empty"
-            return Match(question, "unknown", aspect, [], reason)
+            return Scored(terms, aspect, bool(off), "off_topic" if off else "empty")
         weights = query_weights(feats, self.idf, self.max_idf, self.vocabulary)
         total = sum(weights.values()) + len(off) * self.max_idf * OFF_TOPIC
         content = sum(1 for t in terms if not t.stop)
@@ -184,12 +202,29 @@ class Matcher:
         shortlist = self.candidates.shortlist(coverage)
         long_share = min(1.0, LONG_AT / max(content, 1))
         damp = OFF_TOPIC_DAMP if off else 1.0  # explicit words of another domain
-        hits = [Hit(docs[i].entry, round(damp * docs[i].prior * entry_score(
+        found = [(i, round(damp * docs[i].prior * entry_score(
                     docs[i], matched[i], weights, total, coverage[i], self.idf, long_share,
-                    filler), 4))
-                for i in shortlist if matched[i]]
-        hits.sort(key=lambda h: (-h.score, h.entry.id))
-        hits = [h for h in hits[:MAX_HITS] if h.score > 0]
+                    filler), 4)) for i in shortlist if matched[i]]
+        found = [(i, s) for i, s in found if s > 0]
+        unknown = sum(w for f, w in weights.items() if f not in postings) / total
+        table = fusion.rows([s for _, s in found],
+                            [fusion.bm25(docs[i], matched[i], weights, self.avg_length)
+                             for i, _ in found],
+                            [coverage[i] for i, _ in found], total, 1 - long_share, unknown,
+                            bool(off), [docs[i].prior != 1.0 for i, _ in found])
+        return Scored(terms, aspect, bool(off), "", [docs[i].entry for i, _ in found],
+                      [s for _, s in found], table)
+
+    def _match(self, question: str) -> Match:
+        read = self.scored(question)
+        terms, aspect, off = read.terms, read.aspect, read.off
+        if not read.entries:
+            return Match(question, "unknown", aspect, [], read.reason)
+        hits = [Hit(e, round(p, 4)) for e, p in
+                zip(read.entries, fusion.rank(self.model, read.rows))]
+        raw = {e.id: s for e, s in zip(read.entries, read.raw)}
+        hits.sort(key=lambda h: (-h.score, -raw[h.entry.id], h.entry.id))
+        hits = hits[:MAX_HITS]
         status = decide(hits)
         parts = self.analyzer.aspects(terms)
         # sure of the entry: its items (and those that apply to it); else the first few's

@@ -19,7 +19,6 @@ cross-validation, and writes ``item_model.json`` beside this file.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from pathlib import Path
 from bot.knowledge import Knowledge
 from bot.matcher.analysis import Analyzer, Term, features
 from bot.matcher.answers import AnswerIndex, ItemHit
+from bot.matcher.model import LogisticModel
 from bot.matcher.scoring import Hit
 
 MODEL_FILE = Path(__file__).with_name("item_model.json")
@@ -90,28 +90,10 @@ class Bm25:
                    for t in query if (f := counts.get(t)))
 
 
-@dataclass(frozen=True)
-class ItemModel:
-    """A fitted logistic model: standardised features, weights, bias, threshold."""
-
-    mean: tuple[float, ...]
-    scale: tuple[float, ...]
-    weights: tuple[float, ...]
-    bias: float
-    threshold: float
-
-    def probability(self, row: list[float]) -> float:
-        z = self.bias + sum(w * (x - m) / s for w, x, m, s in
-                            zip(self.weights, row, self.mean, self.scale))
-        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
-
-    @classmethod
-    def load(cls, path: Path = MODEL_FILE) -> ItemModel:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if tuple(data["features"]) != FEATURES:
-            raise ValueError(f"{path}: fitted for other features; run bench/fit_items.py")
-        return cls(tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]),
-                   data["bias"], data["threshold"])
+def load_model(path: Path = MODEL_FILE) -> LogisticModel:
+    """The fitted item model; its ``extra["threshold"]`` is the probability from which
+    an item leads."""
+    return LogisticModel.load(path, FEATURES, "bench/fit_items.py")
 
 
 @dataclass
@@ -130,9 +112,9 @@ class ItemRanker:
     """The items of a knowledge base tokenized and indexed once for BM25."""
 
     def __init__(self, knowledge: Knowledge, analyzer: Analyzer, answers: AnswerIndex,
-                 model: ItemModel | None = None):
+                 model: LogisticModel | None = None):
         self.knowledge, self.answers = knowledge, answers
-        self.model = model or ItemModel.load()
+        self.model = model or load_model()
         self.keys = list(knowledge.answers)
         self.index = {key: i for i, key in enumerate(self.keys)}
         items = list(knowledge.answers.values())

@@ -9,7 +9,9 @@ contains, in [0, 1]; ``decide`` turns the ranked hits into answer, suggest or un
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from bot.knowledge import Entry
@@ -17,12 +19,15 @@ from bot.matcher.analysis import Features
 from bot.matcher.answers import ItemHit
 from bot.text import is_syllable
 
-# Calibrated on tests/data/eval.tsv (see bench/accuracy.py); one place to change them.
-ANSWER_AT = 0.60
-SUGGEST_AT = 0.49  # recalibrated on the dev sets after 13 new entries and the answer items
-HINT_AT = 0.40  # below SUGGEST_AT: unknown, but the best entry is offered as one button
-MARGIN = 0.06
+# Thresholds on a hit's score, the entry model's probability (``fusion``): chosen from
+# the held-out reliability table by bench/fit_entries.py and stored with the model.
+_FITTED = json.loads(Path(__file__).with_name("entry_model.json").read_text("utf-8"))
+ANSWER_AT = _FITTED["thresholds"]["answer_at"]
+SUGGEST_AT = _FITTED["thresholds"]["suggest_at"]
+HINT_AT = _FITTED["thresholds"]["hint_at"]  # below SUGGEST_AT: unknown, but the best
+MARGIN = _FITTED["thresholds"]["margin"]  # entry is offered as one button
 MAX_HITS = 5
+SHOWN = 3  # suggestions a reply lists
 
 MISMARKED = 0.5  # credit for a syllable whose diacritics differ from the entry's
 UNKNOWN = 0.7  # weight of an unknown syllable, as a share of the rarest feature's
@@ -51,6 +56,7 @@ class Doc:
     where: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # feature -> texts
     fillers: set[int] = field(default_factory=set)  # texts made only of stop words
     prior: float = 1.0  # imported catalog entries yield to the office's own
+    length: int = 0  # features over all its texts (BM25's document length)
 
 
 @dataclass
@@ -155,10 +161,9 @@ def entry_score(doc: Doc, matched: dict[str, float], weights: dict[str, float],
 
 def decide(hits: list[Hit]) -> str:
     """"answer" when the best hit is sure and clear of the second (MARGIN), "suggest"
-    when it is only likely, else "unknown"."""
-    if not hits or hits[0].score < SUGGEST_AT:
-        return "unknown"
+    when the right entry is likely among the SHOWN first hits (their scores summed:
+    "đất đai" is one of two land procedures, neither sure alone), else "unknown"."""
     second = hits[1].score if len(hits) > 1 else 0.0
-    if hits[0].score >= ANSWER_AT and hits[0].score - second >= MARGIN:
+    if hits and hits[0].score >= ANSWER_AT and hits[0].score - second >= MARGIN:
         return "answer"
-    return "suggest"
+    return "suggest" if sum(h.score for h in hits[:SHOWN]) >= SUGGEST_AT else "unknown"

@@ -1,0 +1,242 @@
+"""Fit the entry model (``bot/matcher/fusion.py``) and its thresholds, cross-validated.
+
+Every question of the development sets (``DEV``: the entry-matching sets, in scope and out
+of scope) is read by the matcher; each shortlisted entry is a candidate with the values of
+``fusion.FEATURES``, right when it is the expected entry (out-of-scope questions have no
+right candidate). A logistic regression (``fitting.fit_logistic``) ranks them; a second one,
+over ``fusion.CONFIDENCE``, says how likely the first of that ranking is right (stacked:
+fitted on the ranking's held-out probabilities). Both are cross-validated over 5 folds of
+questions (seed 7); every figure printed is on held-out folds:
+
+- the reliability table: the best candidate's probability, in bins, against the share of
+  questions whose best candidate is right (out of scope counts as not right);
+- the thresholds chosen from it: ``answer_at`` and ``margin`` maximise the in-scope
+  questions answered right minus ``COST`` times those answered wrong (a wrong answer
+  given with confidence costs a citizen far more than a list of three to choose from),
+  with at most ``CWRONG`` of in-scope and ``OOS_ANSWERED`` of out-of-scope questions
+  answered wrong; ``suggest_at``, compared with the sum of the first three scores (how
+  likely the right entry is among the suggestions shown), is the lowest that still rejects
+  ``REJECT`` of out-of-scope questions; ``hint_at`` is the lowest probability from which the
+  best candidate is right at least half the time;
+- top-1, answered right, confident-wrong and rejected per writing style, at those thresholds.
+
+The model fitted on every row is written with the thresholds to
+``bot/matcher/entry_model.json`` (``--write``). ``--report FILE…`` prints the same figures
+for other sets with the written model (blind sets: run once, report, do not tune on them).
+
+    python bench/fit_entries.py            # cross-validated figures only
+    python bench/fit_entries.py --write    # and write the model fitted on every row
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from fitting import fit_logistic  # noqa: E402
+
+from bot import knowledge as kb  # noqa: E402
+from bot.matcher import Matcher  # noqa: E402
+from bot.matcher.fusion import (CONFIDENCE, FEATURES, MODEL_FILE, confidence_row,  # noqa: E402
+                                 load_model, rank)
+
+DATA = ROOT / "tests" / "data"
+DEV = [DATA / "eval.tsv", DATA / "eval_holdout.tsv", DATA / "eval_holdout2.tsv",
+       DATA / "oos_dev.tsv"]
+SEED, FOLDS = 7, 5
+COST, CWRONG, OOS_ANSWERED, REJECT = 10, 0.01, 0.01, 0.965
+SHOWN = 3  # suggestions a reply lists (handlers/screens.py)
+BINS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01]
+
+
+def read(path: Path) -> list[tuple[str, str, str]]:
+    """(expected id or "-", style, question) of an eval TSV."""
+    rows = path.read_text(encoding="utf-8").splitlines()[1:]
+    return [(r[0], r[2], r[3]) for r in (line.split("\t", 3) for line in rows if line.strip())]
+
+
+def dataset(matcher: Matcher, rows):
+    """Per question: (expected, style, candidate ids, feature matrix, labels)."""
+    out = []
+    for expected, style, question in rows:
+        s = matcher.scored(question)
+        ids = [e.id for e in s.entries]
+        x = np.array(s.rows) if s.rows else np.zeros((0, len(FEATURES)))
+        y = np.array([float(i == expected) for i in ids])
+        out.append((expected, style, ids, x, y))
+    return out
+
+
+def outcome(d, scores) -> tuple[str, float, float, str | None, float]:
+    """(expected, best score, second, best id, sum of the first SHOWN) of one question."""
+    expected, _, ids, _, _ = d
+    if not ids:
+        return expected, 0.0, 0.0, None, 0.0
+    order = np.argsort(-np.asarray(scores), kind="stable")
+    p1 = float(scores[order[0]])
+    p2 = float(scores[order[1]]) if len(order) > 1 else 0.0
+    return expected, p1, p2, ids[order[0]], float(sum(scores[i] for i in order[:SHOWN]))
+
+
+def cross_validated(data):
+    """Held-out scores of every question, as ``fusion.rank`` makes them: the ranking
+    model and the confidence model each fitted on the other folds (the confidence model
+    on the ranking model's held-out probabilities). Also the confidence rows and labels,
+    which the final confidence model is fitted on."""
+    order = list(range(len(data)))
+    random.Random(SEED).shuffle(order)
+    folds = [set(order[k::FOLDS]) for k in range(FOLDS)]
+    probs: list = [[] for _ in data]
+    for test in folds:
+        model = fit([d for i, d in enumerate(data) if i not in test])
+        for i in test:
+            probs[i] = [model.probability(list(r)) for r in data[i][3]]
+    asked = [i for i, d in enumerate(data) if d[2]]
+    conf_x = {i: confidence_row(probs[i], data[i][3].tolist()) for i in asked}
+    conf_y = {i: float(data[i][2][int(np.argmax(probs[i]))] == data[i][0]) for i in asked}
+    scores: list = [[] for _ in data]
+    for test in folds:
+        train = [i for i in asked if i not in test]
+        model = fit_logistic(np.array([conf_x[i] for i in train]),
+                             np.array([conf_y[i] for i in train]))
+        for i in test:
+            if data[i][2]:
+                sure, top = model.probability(conf_x[i]), max(probs[i])
+                scores[i] = [sure * p / top if top else 0.0 for p in probs[i]]
+    return [outcome(d, s) for d, s in zip(data, scores)], conf_x, conf_y
+
+
+def status(p1: float, p2: float, shown: float, t: dict) -> str:
+    """As ``scoring.decide``: suggest when the right entry is likely among those shown."""
+    if p1 >= t["answer_at"] and p1 - p2 >= t["margin"]:
+        return "answer"
+    return "suggest" if shown >= t["suggest_at"] else "unknown"
+
+
+def choose(outs) -> dict:
+    """Thresholds from held-out outcomes (see the module's docstring)."""
+    ins = [o for o in outs if o[0] != "-"]
+    oos = [o for o in outs if o[0] == "-"]
+    grid = [round(0.2 + 0.025 * i, 3) for i in range(32)]  # 0.2 … 0.975
+    best, key = None, None
+    for a in grid:
+        for m in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5):
+            t = {"answer_at": a, "margin": m, "suggest_at": 0.0}
+            said = [(status(p1, p2, 0, t), top == e) for e, p1, p2, top, _ in ins]
+            right = sum(st == "answer" and ok for st, ok in said)
+            wrong = sum(st == "answer" and not ok for st, ok in said)
+            answered = sum(status(p1, p2, 0, t) == "answer" for _, p1, p2, _, _ in oos)
+            if wrong > CWRONG * len(ins) or answered > OOS_ANSWERED * max(len(oos), 1):
+                continue
+            if key is None or (right - COST * wrong, -a) > key:
+                best, key = t, (right - COST * wrong, -a)
+    suggest = min((s for s in grid if s <= best["answer_at"] and
+                   sum(shown < s for *_, shown in oos) >= REJECT * len(oos)),
+                  default=best["answer_at"])
+    hint = suggest
+    for lo in sorted({b for b in BINS if b < suggest}, reverse=True):
+        band = [o for o in outs if lo <= o[1] < suggest]
+        if band and sum(top == e for e, _, _, top, _ in band) >= 0.5 * len(band):
+            hint = lo
+        else:
+            break
+    return {**best, "suggest_at": suggest, "hint_at": max(hint, 0.1)}
+
+
+def reliability(outs) -> list[str]:
+    lines = ["  probability   questions   best right"]
+    for lo, hi in zip(BINS, BINS[1:]):
+        band = [o for o in outs if lo <= o[1] < hi]
+        if band:
+            ok = sum(top == e for e, _, _, top, _ in band)
+            lines.append(f"  {lo:.1f}-{min(hi, 1):.1f}    {len(band):9d}   "
+                         f"{ok / len(band):9.1%}")
+    return lines
+
+
+def figures(data, outs, t: dict) -> list[str]:
+    stats: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for d, (e, p1, p2, top, shown) in zip(data, outs):
+        st = status(p1, p2, shown, t)
+        for key in (d[1], "ALL"):
+            s = stats[key]
+            if e == "-":
+                s["oos"] += 1
+                s["rej"] += st == "unknown"
+            else:
+                s["n"] += 1
+                s["top1"] += top == e
+                s["right"] += st == "answer" and top == e
+                s["cwrong"] += st == "answer" and top != e
+    lines = [f"  {'style':12s} {'n':>4s} {'top-1':>6s} {'answer':>7s} {'cwrong':>7s}"
+             f" {'oos':>4s} {'rej':>6s}"]
+    for key in sorted(stats, key=lambda k: (k == "ALL", k)):
+        s, n = stats[key], max(stats[key]["n"], 1)
+        rej = f"{s['rej'] / s['oos']:6.1%}" if s["oos"] else "     -"
+        lines.append(f"  {key:12s} {s['n']:4d} {s['top1'] / n:6.1%} {s['right'] / n:7.1%}"
+                     f" {s['cwrong'] / n:7.1%} {s['oos']:4d} {rej}")
+    return lines
+
+
+def fit(data):
+    x = np.vstack([d[3] for d in data if d[2]])
+    y = np.concatenate([d[4] for d in data if d[2]])
+    return fit_logistic(x, y)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help=f"write {MODEL_FILE.name}")
+    parser.add_argument("--report", nargs="*", type=Path, default=[],
+                        help="also report these sets with the written model")
+    args = parser.parse_args()
+    from machine import describe
+
+    print(describe())
+    matcher = Matcher(kb.load())
+    sets = [p for p in DEV if p.exists()]
+    data = [d for p in sets for d in dataset(matcher, read(p))]
+    print("development sets:", ", ".join(p.name for p in sets),
+          f"({len(data)} questions, {sum(d[0] == '-' for d in data)} out of scope)")
+    held, conf_x, conf_y = cross_validated(data)
+    print(f"held-out ({FOLDS}-fold, seed {SEED}) reliability of the best candidate:")
+    print("\n".join(reliability(held)))
+    t = choose(held)
+    print("thresholds chosen:", ", ".join(f"{k} {v}" for k, v in t.items()))
+    print("held-out figures at those thresholds:")
+    print("\n".join(figures(data, held, t)))
+    ranking = fit(data)
+    sure = fit_logistic(np.array(list(conf_x.values())), np.array(list(conf_y.values())))
+    for name, names, model in (("ranking", FEATURES, ranking), ("confidence", CONFIDENCE, sure)):
+        print(f"{name} weights:", ", ".join(f"{n} {w:+.2f}" for n, w in
+                                            zip(names, model.weights)))
+    if args.write:
+        MODEL_FILE.write_text(json.dumps({
+            "fitted_by": "bench/fit_entries.py", "sets": [p.name for p in sets],
+            "seed": SEED, "folds": FOLDS, "thresholds": t,
+            "models": {"rank": ranking.as_dict(FEATURES),
+                       "confidence": sure.as_dict(CONFIDENCE)}}, indent=1) + "\n",
+            encoding="utf-8")
+        print(f"wrote {MODEL_FILE.relative_to(ROOT)}")
+    for path in args.report:
+        rows = dataset(matcher, read(path))
+        final = load_model()
+        thresholds = json.loads(MODEL_FILE.read_text(encoding="utf-8"))["thresholds"]
+        outs = [outcome(d, rank(final, d[3].tolist()) if d[2] else []) for d in rows]
+        print(f"\n{path.name} with the written model:")
+        print("\n".join(reliability(outs)))
+        print("\n".join(figures(rows, outs, thresholds)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""A fitted logistic model, as the matcher's two decisions use it: which entry a question
+asks (``fusion``) and which answer item (``items``). The weights are fitted by scripts in
+``bench/`` (``fit_entries.py``, ``fit_items.py``) and stored as JSON beside this file, with
+the feature names they were fitted for, so that a model never meets features it was not
+fitted on."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class StaleModel(ValueError):
+    """The model file was fitted for other features than the code computes."""
+
+
+@dataclass(frozen=True)
+class LogisticModel:
+    """Standardised features, weights, bias; ``extra`` holds the fitted thresholds."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    bias: float
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def threshold(self) -> float:
+        """The probability from which the model's choice is used."""
+        return self.extra["threshold"]
+
+    def probability(self, row: list[float]) -> float:
+        z = self.bias
+        for w, x, m, s in zip(self.weights, row, self.mean, self.scale):
+            z += w * (x - m) / s
+        return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+    @classmethod
+    def load(cls, path: Path, features: tuple[str, ...], fitted_by: str,
+             part: str | None = None) -> LogisticModel:
+        """The model in a JSON file (or in its ``models[part]``), refused when it was
+        fitted for other features than ``features``."""
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if part is not None:
+            data = data["models"][part]
+        if tuple(data["features"]) != features:
+            raise StaleModel(f"{path.name}: fitted for other features; run {fitted_by}")
+        known = {"mean", "scale", "weights", "bias", "features"}
+        return cls(tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]),
+                   data["bias"], {k: v for k, v in data.items() if k not in known})
+
+    def as_dict(self, features: tuple[str, ...]) -> dict:
+        """What ``load`` reads back."""
+        return {"features": list(features), "mean": self.mean, "scale": self.scale,
+                "weights": self.weights, "bias": self.bias}
