@@ -147,11 +147,14 @@ def buttons(options: list[Option]) -> list[dict[str, Any]]:
 
 def render(reply: Reply) -> list[dict[str, Any]]:
     """The ``message`` objects of a reply: text in chunks, the buttons (5 at most a
-    message) under the last chunk, more buttons in messages of their own."""
+    message) under the last chunk; more buttons go evenly into messages of their own
+    (6 are 3 and 3, not 5 and a lone one)."""
     out: list[dict[str, Any]] = [{"text": c} for c in split(without_file(
         reply.text or " ", reply.document))]
     found = buttons(reply.options)
-    groups = [found[i:i + MAX_BUTTONS] for i in range(0, len(found), MAX_BUTTONS)]
+    count = -(-len(found) // MAX_BUTTONS)  # messages needed
+    size = -(-len(found) // count) if count else 0
+    groups = [found[i:i + size] for i in range(0, len(found), size)] if size else []
     for index, group in enumerate(groups):
         if index:
             out.append({"text": MORE})
