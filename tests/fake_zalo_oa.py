@@ -55,6 +55,8 @@ class FakeZaloOA(FakeBotAPI):
         self.last_in: dict[str, float] = {}  # user -> when they last wrote to the OA
         self.gate = threading.Event()
         self.gate.set()
+        self.blocked = 0  # sends waiting at the gate
+        self.lifetimes: list[float | None] = []  # of every pair issued
         self.pairs = 0
         self.first = self.issue(None)  # the pair an office copies into the environment
         self.next_msg = 1
@@ -80,7 +82,17 @@ class FakeZaloOA(FakeBotAPI):
             refresh = f"oa-refresh-{n}-" + "y" * 40
             self.access[access] = None if lifetime is None else time.time() + lifetime
             self.refresh_used[refresh] = False
+            self.lifetimes.append(lifetime)
+            self.latest = (access, refresh)
         return access, refresh
+
+    def pairs_issued_with(self, lifetime: float) -> int:
+        with self.lock:
+            return self.lifetimes.count(lifetime)
+
+    def newest(self) -> tuple[str, str]:
+        with self.lock:
+            return self.latest
 
     def revoke(self) -> None:
         """Every access token issued so far stops working (-216)."""
@@ -247,7 +259,11 @@ class FakeZaloOA(FakeBotAPI):
         if last is None or time.time() - last > self.window:
             self.window_refused.append(user)
             raise OAError(-230, "User has not interacted with the OA in the past 7 days")
+        with self.lock:
+            self.blocked += 0 if self.gate.is_set() else 1
         self.gate.wait(30)
+        with self.lock:
+            self.blocked = max(0, self.blocked - 1) if self.blocked else 0
         record = self.record("text", user, text=text, buttons=buttons)
         return {"data": {"message_id": f"{record['message_id']:032x}", "user_id": user,
                          "quota": {"quota_type": "reply", "remain": "7", "total": "8"}}}

@@ -5,6 +5,8 @@ survive a restart, the 7-day window, redeliveries and the early acknowledgement.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import signal
@@ -22,12 +24,14 @@ from fake_zalo_oa import FakeZaloOA
 from test_zalo import free_port
 
 CITIZEN, OTHER, STAFF = "2468458835296117922", "5736512783652765123", 900
+OA_STAFF = "8141939391024384712"  # a staff member on the OA itself
 
 
 class Bot:
     """``motcua run --zalo-oa-listen`` with the OA (and Telegram when given)."""
 
-    def __init__(self, tmp_path, oa: FakeZaloOA, tg: FakeTelegram | None = None):
+    def __init__(self, tmp_path, oa: FakeZaloOA, tg: FakeTelegram | None = None,
+                 **env: str):
         self.oa, self.tg, self.port = oa, tg, free_port()
         self.db = tmp_path / "oa.db"
         self.env = {**os.environ, **oa.env(self.port), "MOTCUA_DB": str(self.db),
@@ -38,6 +42,7 @@ class Bot:
         if tg is not None:
             self.env |= {"TELEGRAM_BOT_TOKEN": tg.token, "TELEGRAM_API_BASE_URL": tg.base_url,
                          "TELEGRAM_API_FILE_URL": tg.file_url}
+        self.env |= env
         self.logs: list[str] = []
         self.start()
 
@@ -75,6 +80,19 @@ class Bot:
         before = len(self.oa.messages_to(user))
         assert self.oa.press(user, button) == 200
         return self.oa.wait_for(user, before + expect, timeout=20)[before:]
+
+
+def file_feedback(bot: Bot, user: str = CITIZEN) -> str:
+    """A citizen files a feedback on the OA by its buttons; its ticket."""
+    [kinds] = bot.say("/phananh", user)
+    [describe] = bot.press(find(kinds, "Thái độ"), user)
+    assert "mô tả" in describe["text"].lower()
+    [step] = bot.say("Cán bộ một cửa phường hẹn đi hẹn lại ba lần không giải thích", user)
+    if "thủ tục nào" in step["text"]:
+        [step] = bot.press(find(step, "Không"), user)
+    [summary] = bot.press(find(step, "Không để lại"), user)
+    [done] = bot.press(find(summary, "Gửi"), user)
+    return re.search(r"PA-\d{4}-\d{6}", done["text"]).group(0)
 
 
 def find(message: dict, words: str) -> dict:
@@ -125,3 +143,150 @@ def test_follow_question_buttons_and_a_press(tmp_path, oa):
     assert "Zalo OA channel started" in logs
     for secret in (oa.secret_key, oa.app_secret, *oa.access, *oa.refresh_used):
         assert secret not in logs
+
+
+def test_feedback_on_the_oa_answered_by_staff_on_telegram(tmp_path, oa, tg):
+    bot = Bot(tmp_path, oa, tg, MOTCUA_STAFF_IDS=f"telegram:{STAFF},zalo-oa:{OA_STAFF}",
+              MOTCUA_STAFF_CHAT=f"telegram:{STAFF},zalo-oa:{OA_STAFF}")
+    try:
+        [me] = bot.say("/id", OA_STAFF)  # staff on the OA: named zalo-oa:<user id>
+        assert f"zalo-oa:{OA_STAFF}" in me["text"] and "cán bộ" in me["text"]
+        ticket = file_feedback(bot)
+        row = sqlite3.connect(bot.db).execute(
+            "select channel, user_id, category from feedback where ticket = ?",
+            [ticket]).fetchone()
+        assert row == ("zalo-oa", CITIZEN, "thai-do")
+        assert tg.wait_for_text(STAFF, ticket)  # announced on Telegram…
+        notice = oa.wait_for_text(OA_STAFF, ticket)  # …and to the OA's staff, with buttons
+        [view] = bot.press(find(notice, "Xem"), OA_STAFF)
+        assert ticket in view["text"] and "hẹn đi hẹn lại" in view["text"]
+        before = len(oa.messages_to(CITIZEN))
+        tg.staff_answers(STAFF, ticket, "Trung tâm đã làm việc với cán bộ, xin lỗi bạn.")
+        relayed = oa.wait_for_text(CITIZEN, "xin lỗi bạn", after=before, timeout=20)
+        assert relayed and ticket in relayed["text"]
+        [status] = bot.say(f"/tracuu {ticket}")
+        assert "xin lỗi bạn" in status["text"]
+    finally:
+        bot.stop()
+
+
+def test_forged_or_unsigned_events_get_403_and_nothing_else(tmp_path, oa):
+    bot = Bot(tmp_path, oa)
+    try:
+        body = oa.event(CITIZEN, text="đăng ký khai sinh")
+        raw = json.dumps(body, ensure_ascii=False).encode()
+        tampered = {**body, "message": {**body["message"], "text": "/xoadulieu"}}
+        app_secret_mac = hashlib.sha256(oa.app_id.encode() + raw + body["timestamp"].encode()
+                                        + oa.app_secret.encode()).hexdigest()
+        assert oa.deliver(body, None, retry_for=5) == 403  # unsigned
+        assert oa.deliver(body, "mac=" + "0" * 64) == 403  # forged
+        assert oa.deliver(body, f"mac={app_secret_mac}") == 403  # the app's secret, not the OA's
+        assert oa.deliver(tampered, f"mac={oa.mac(raw, body['timestamp'])}") == 403  # altered
+        assert oa.deliver(oa.event(OTHER, "follow"), "") == 403
+        assert oa.wait_for(CITIZEN, 1, timeout=1.5) == [] and oa.messages_to(OTHER) == []
+        assert oa.deliver(body) == 200  # the same event, signed as Zalo signs it
+        [reply] = oa.wait_for(CITIZEN, 1, timeout=20)
+        assert "khai sinh" in reply["text"].lower()
+    finally:
+        bot.stop()
+
+
+def test_redelivered_event_answered_once_and_events_acknowledged_before_replies(tmp_path, oa):
+    bot = Bot(tmp_path, oa)
+    try:
+        body = oa.event(CITIZEN, text="đăng ký kết hôn")
+        assert oa.deliver(body, retry_for=5) == 200
+        assert oa.deliver(body) == 200  # Zalo delivers it again
+        assert len(oa.wait_for(CITIZEN, 2, timeout=2)) == 1
+        # while replies cannot go out (Zalo slow to take them), events are still taken
+        oa.gate.clear()
+        assert oa.deliver(oa.event(OTHER, text="đăng ký tạm trú")) == 200
+        deadline = time.monotonic() + 10
+        while oa.blocked == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert oa.blocked == 1  # the reply is under way, held by Zalo
+        assert oa.deliver(oa.event(CITIZEN, text="cảm ơn")) == 200
+        assert oa.messages_to(OTHER) == []
+        oa.gate.set()
+        assert "tạm trú" in oa.wait_for(OTHER, 1, timeout=20)[0]["text"].lower()
+        assert len(oa.wait_for(CITIZEN, 2, timeout=20)) == 2
+        # the duplicate is known after a restart too (msg_id kept in the database)
+        bot.stop()
+        bot.start()
+        assert oa.deliver(body, retry_for=5) == 200
+        assert len(oa.wait_for(CITIZEN, 3, timeout=2)) == 2
+    finally:
+        bot.stop()
+
+
+def test_tokens_refreshed_before_expiry_and_after_an_invalid_token_surviving_restart(
+        tmp_path, oa):
+    oa.lifetime = 4  # pairs from a refresh last 4 s: the bot must renew them ahead
+    bot = Bot(tmp_path, oa)
+    try:
+        for n in range(8):  # 8 s of questions over pairs that expire every 4 s
+            assert "khai sinh" in bot.say("khai sinh", OTHER)[0]["text"].lower()
+            time.sleep(1)
+        assert len(oa.refreshes) >= 3 and all(ok for _, ok in oa.refreshes)
+        assert oa.rejected == []  # never an expired or unknown token
+        oa.lifetime = 90000
+        deadline = time.monotonic() + 10
+        while oa.pairs_issued_with(90000) == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        refreshed = len(oa.refreshes)
+        oa.revoke()  # Zalo stops taking the token: -216
+        users = [f"70000000000000000{n:02d}" for n in range(5)]
+        threads = [threading.Thread(target=bot.say, args=("kết hôn", u)) for u in users]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert all(oa.messages_to(u) for u in users)
+        assert len(oa.refreshes) == refreshed + 1  # one refresh for all five
+        assert oa.rejected and {code for _, code in oa.rejected} == {-216}
+        bot.stop()
+        bot.start()  # the environment still holds the first pair, spent long ago
+        assert "tạm trú" in bot.say("tạm trú", OTHER)[0]["text"].lower()
+        assert len(oa.refreshes) == refreshed + 1 and all(ok for _, ok in oa.refreshes)
+        stored = sqlite3.connect(bot.db).execute(
+            "select access_token, refresh_token from oa_tokens").fetchall()
+        assert stored == [oa.newest()]
+    finally:
+        logs = bot.stop()
+    assert "refreshed" in logs
+    for secret in (*oa.access, *oa.refresh_used):
+        assert secret not in logs
+
+
+def test_answer_past_the_window_is_kept_and_delivered_when_the_citizen_writes(
+        tmp_path, oa, tg):
+    bot = Bot(tmp_path, oa, tg)
+    try:
+        ticket = file_feedback(bot)
+        before = len(oa.messages_to(CITIZEN))
+        oa.age(CITIZEN, 8)  # the citizen last wrote 8 days ago, as Zalo knows it
+        told = len(tg.messages_to(STAFF))
+        tg.staff_answers(STAFF, ticket, "Hồ sơ của bạn đã được xử lý xong.")
+        notice = tg.wait_for_text(STAFF, "Chưa gửi được", after=told, timeout=20)
+        assert notice and ticket in notice["text"] and "nhắn lại" in notice["text"]
+        assert CITIZEN in oa.window_refused
+        assert oa.messages_to(CITIZEN)[before:] == []
+        db = sqlite3.connect(bot.db)
+        assert db.execute("select count(*) from outbox where channel = 'zalo-oa' and "
+                          "held is not null and sent_at is null").fetchone() == (1,)
+        bot.say("cảm ơn", expect=2)  # writing again opens the window: the answer goes out
+        assert oa.wait_for_text(CITIZEN, "xử lý xong", after=before)
+        # the bot knows the last message's age itself: past 7 days it does not even try
+        refused = len(oa.window_refused)
+        db.execute("update oa_users set last_in = last_in - 8 * 86400")
+        db.commit()
+        told = len(tg.messages_to(STAFF))
+        tg.staff_answers(STAFF, ticket, "Bổ sung: mời bạn đến nhận kết quả.")
+        assert tg.wait_for_text(STAFF, "Chưa gửi được", after=told, timeout=20)
+        assert len(oa.window_refused) == refused
+        before = len(oa.messages_to(CITIZEN))
+        bot.say("xin chào", expect=2)
+        assert oa.wait_for_text(CITIZEN, "đến nhận kết quả", after=before)
+    finally:
+        bot.stop()
