@@ -452,6 +452,8 @@ class Storage:
                             [channel, user_id])
             self.db.execute("delete from outbox where channel = ? and chat_id = ? and "
                             "sent_at is null", [channel, user_id])
+            if channel == "zalo-oa":  # when they last wrote (the consultation window)
+                self.db.execute("delete from oa_users where user_id = ?", [user_id])
         return cursor.rowcount
 
     def purge_personal(self, days: int) -> int:

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -290,3 +291,96 @@ def test_answer_past_the_window_is_kept_and_delivered_when_the_citizen_writes(
         assert oa.wait_for_text(CITIZEN, "đến nhận kết quả", after=before)
     finally:
         bot.stop()
+
+
+def test_two_processes_on_one_database_never_refresh_at_once(tmp_path, oa):
+    """Two clients, each with its own connection and lock (as two processes would
+    have), asked to refresh the same pair together: one refresh reaches Zalo."""
+    import asyncio
+
+    import aiohttp
+
+    from bot import zalo_oa_store as store
+    from bot.config import Config
+    from bot.storage import Storage
+    from bot.zalo_oa import OAClient
+
+    config = Config.load(env=oa.env(free_port()))
+    first = Storage(tmp_path / "shared.db")
+    pair = store.seed_pair(first, oa.app_id, *oa.first)
+    assert store.seed_pair(first, oa.app_id, *oa.first) == pair  # same seed: kept
+
+    async def both():
+        async with aiohttp.ClientSession() as session:
+            clients = [OAClient(config, Storage(tmp_path / "shared.db"), session)
+                       for _ in range(2)]
+            return await asyncio.gather(*(c.refresh(pair.generation) for c in clients))
+
+    one, two = asyncio.run(both())
+    assert one == two and one.generation == pair.generation + 1
+    assert len(oa.refreshes) == 1 and oa.overlaps == 0
+    assert (one.access, one.refresh) == oa.newest()
+    # the office authorises again and puts the new pair in the environment: it wins
+    again = oa.issue(None)
+    assert store.seed_pair(first, oa.app_id, *again).access == again[0]
+
+
+def test_rendering_signatures_and_events():
+    from bot.zalo_oa import PRESS, render, to_message, verified
+    from handlers.types import Option, Reply
+
+    long = render(Reply("Đoạn văn. " * 450, [Option("💰 Lệ phí", "c:x:fee"),
+                                             Option("Cổng dịch vụ công", url="https://x.vn")]))
+    assert len(long) == 3 and all(len(m["text"]) <= 2000 for m in long)
+    assert "attachment" not in long[0] and long[-1]["attachment"]["payload"]["buttons"] == [
+        {"title": "💰 Lệ phí", "type": "oa.query.hide", "payload": PRESS + "c:x:fee"},
+        {"title": "Cổng dịch vụ công", "type": "oa.open.url",
+         "payload": {"url": "https://x.vn"}}]
+    assert render(Reply("Tệp", document="/tmp/a.xlsx"))[0]["text"].count("/tmp/a.xlsx") == 1
+    raw = b'{"app_id":"1","timestamp":"17","event_name":"follow","follower":{"id":"9"}}'
+    mac = hashlib.sha256(b"1" + raw + b"17" + b"key").hexdigest()
+    assert verified(f"mac={mac}", raw, "1", "key")["event_name"] == "follow"
+    assert verified(mac.upper(), raw, "1", "key") is not None
+    for header, body, key in ((f"mac={mac}", raw, "other"), ("", raw, "key"),
+                              (f"mac={mac}", b"not json", "key"),
+                              (f"mac={mac}", raw + b" ", "key")):
+        assert verified(header, body, "1", key) is None
+    press = to_message({"event_name": "user_send_text", "sender": {"id": "9"},
+                        "message": {"msg_id": "m1", "text": PRESS + "fb:c:gop-y"}})
+    assert press[0] == "m1" and press[1].kind == "button" and press[1].data == "fb:c:gop-y"
+    sticker = to_message({"event_name": "user_send_sticker", "sender": {"id": "9"},
+                          "message": {"msg_id": "m2"}})
+    assert sticker[1].kind == "sticker" and sticker[1].text == ""
+    follow = to_message(json.loads(raw))
+    assert follow == ("follow:9:17", follow[1]) and follow[1].text == "/start"
+    for ignored in ("unfollow", "oa_send_text", "user_seen_message"):
+        assert to_message({"event_name": ignored, "sender": {"id": "9"},
+                           "follower": {"id": "9"}}) is None
+
+
+def test_start_failures_are_one_vietnamese_line(tmp_path, oa):
+    from test_deploy import one_line_error, run_bot
+
+    port = free_port()
+    env = oa.env(port)
+    missing = run_bot(tmp_path, ZALO_OA_APP_ID=oa.app_id)
+    assert one_line_error(missing) == (
+        "motcua run: thiếu ZALO_OA_SECRET_KEY, ZALO_OA_APP_SECRET, ZALO_OA_REFRESH_TOKEN: đặt "
+        "các biến này (README, mục \"Chạy trên Zalo OA\") rồi chạy lại")
+    oa.revoke()
+    oa.refresh_used[oa.first[1]] = True  # both tokens of the pair are dead
+    refused = run_bot(tmp_path, "--zalo-oa-listen", f"127.0.0.1:{port}", **env)
+    assert one_line_error(refused).startswith("motcua run: Zalo OA từ chối access token và "
+                                              "refresh token: cấp lại quyền")
+    assert oa.first[0] not in refused.stderr and oa.first[1] not in refused.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        fresh = FakeZaloOA().start()
+        try:
+            busy = run_bot(tmp_path / "busy", "--zalo-oa-listen",
+                           f"127.0.0.1:{taken.getsockname()[1]}",
+                           **fresh.env(taken.getsockname()[1]))
+        finally:
+            fresh.stop()
+    assert "(--zalo-oa-listen" in one_line_error(busy)
