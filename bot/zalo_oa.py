@@ -73,6 +73,7 @@ PRESS = "#mc:"  # a button's payload: this, then the option's data
 TOKEN_ERRORS = {-216, -220, -124}
 WINDOW_ERRORS = {-230, -232}
 RATE_LIMITED = -32
+CONCURRENCY = 8  # events handled at once (one user's stay in order)
 KINDS = {"user_send_text": "text", "user_send_link": "text", "user_send_image": "photo",
          "user_send_gif": "sticker", "user_send_sticker": "sticker",
          "user_send_audio": "voice", "user_send_video": "document",
@@ -318,6 +319,9 @@ class ZaloOAChannel:
         self.tasks: list[asyncio.Task] = []
         self.locks: dict[str, asyncio.Lock] = {}
         self.delivering = asyncio.Lock()
+        # events handled at once: the others wait, not runnable, so a new event's
+        # acknowledgement never queues behind hundreds of answers being computed
+        self.busy = asyncio.Semaphore(CONCURRENCY)
         self.runner: web.AppRunner | None = None
         self.running = False
         self.lost_told = False
@@ -373,7 +377,7 @@ class ZaloOAChannel:
         if not store.first_time(self.storage, key):
             return  # Zalo delivered it again: answered already
         released = store.wrote(self.storage, msg.user_id)
-        async with self.locks.setdefault(msg.user_id, asyncio.Lock()):
+        async with self.locks.setdefault(msg.user_id, asyncio.Lock()), self.busy:
             if released:
                 await self.deliver_outbox()
             await answer(self.conv, msg, lambda reply: self.send(msg.user_id, reply),
@@ -443,7 +447,8 @@ class ZaloOAChannel:
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
         host, _, port = listen.rpartition(":")
-        await web.TCPSite(self.runner, host or "127.0.0.1", int(port)).start()
+        # a burst of events must not overflow the listen queue (dropped SYNs cost 1 s)
+        await web.TCPSite(self.runner, host or "127.0.0.1", int(port), backlog=1024).start()
         self.tasks.append(asyncio.create_task(outbox_loop(self.deliver_outbox,
                                                           lambda: self.running)))
         self.tasks.append(asyncio.create_task(self._keep_tokens()))
