@@ -200,7 +200,8 @@ class OAClient:
         self.config, self.storage, self.session = config, storage, session
         self.app_id = config.zalo_oa_app_id
         self.lock = asyncio.Lock()
-        self.failed: tuple[float, OAError] | None = None  # the last refresh refused
+        self.failed: tuple[float, OAError] | None = None  # the last refresh that failed
+        self.lost = False  # Zalo refused the refresh: nothing can be sent until it works
 
     def pair(self) -> store.TokenPair:
         pair = store.load_pair(self.storage, self.app_id)
@@ -276,12 +277,13 @@ class OAClient:
             except OAError as exc:
                 store.release_refresh(self.storage, self.app_id)
                 self.failed = (time.monotonic(), exc)
+                self.lost = self.lost or exc.code < 0
                 raise
             except BaseException:
                 store.release_refresh(self.storage, self.app_id)
                 raise
             logs.add_secret(access, refresh)
-            self.failed = None
+            self.failed, self.lost = None, False
             new = store.save_pair(self.storage, self.app_id, access, refresh, expires_in)
             log.warning("Zalo OA token pair refreshed (pair %d, valid %.0f s)",
                         new.generation, expires_in)
@@ -363,6 +365,8 @@ class ZaloOAChannel:
                 self.storage._enqueue(channel, chat_id, text)
 
     async def deliver_outbox(self) -> int:
+        if self.client is None or self.client.lost:
+            return 0  # without a token every try would fail and count: keep them waiting
         async with self.delivering:  # the loop and a citizen's return never send twice
             return await deliver_outbox(self.storage, CHANNEL, self._send_queued,
                                         (OAError,), self._hold)
