@@ -10,7 +10,8 @@ import random
 from typing import Any, Awaitable, Callable
 
 from bot.storage import Storage
-from handlers.types import Option, Reply
+from handlers.conversation import SORRY
+from handlers.types import Message, Option, Reply
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +68,10 @@ def outbox_reply(item: dict) -> Reply:
 
 async def deliver_outbox(storage: Storage, channel: str,
                          send: Callable[[str, Reply], Awaitable[None]],
-                         failures: tuple[type[BaseException], ...]) -> int:
-    """Send what is waiting for ``channel``; a failure is counted and retried later."""
+                         failures: tuple[type[BaseException], ...],
+                         hold: Callable[[dict, BaseException], bool] | None = None) -> int:
+    """Send what is waiting for ``channel``; a failure is counted and retried later,
+    unless ``hold(item, error)`` keeps the item aside (and says so)."""
     sent = 0
     for item in storage.pending(channel):
         try:
@@ -76,8 +79,26 @@ async def deliver_outbox(storage: Storage, channel: str,
             storage.mark_sent(item["id"])
             sent += 1
         except failures as exc:
-            storage.mark_failed(item["id"], f"{type(exc).__name__}: {exc}"[:300])
+            if hold is None or not hold(item, exc):
+                storage.mark_failed(item["id"], f"{type(exc).__name__}: {exc}"[:300])
     return sent
+
+
+async def answer(conv, msg: Message, send: Callable[[Reply], Awaitable[None]],
+                 failures: tuple[type[BaseException], ...], channel: str) -> None:
+    """Handle one message and send its replies; a failed send is logged, and a handler
+    that fails gets the citizen an apology instead of silence."""
+    try:
+        for reply in conv.handle(msg):
+            await send(reply)
+    except failures as exc:
+        log.error("%s reply failed: %s", channel, exc)
+    except Exception:  # noqa: BLE001 - one message must never stop the channel
+        log.exception("%s message failed", channel)
+        try:
+            await send(Reply(SORRY))
+        except failures:
+            pass
 
 
 async def outbox_loop(deliver: Callable[[], Awaitable[int]], running: Callable[[], bool],

@@ -94,7 +94,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     """start the bot: every channel whose token is set (terminal chat when none)
 
     Telegram when TELEGRAM_BOT_TOKEN is set, Zalo when ZALO_BOT_TOKEN is set, by long
-    polling unless a webhook URL is given; runs until SIGINT or SIGTERM.
+    polling unless a webhook URL is given; a Zalo Official Account when ZALO_OA_APP_ID is
+    set (its webhook at /zalo-oa on --zalo-oa-listen); runs until SIGINT or SIGTERM.
     """
     import asyncio
 
@@ -103,9 +104,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     conv = _conversation(args, args.db)
     config = conv.config
-    logs.setup(os.environ.get("MOTCUA_LOG_LEVEL", "WARNING"),
-               [config.telegram_token, config.zalo_token, config.webhook_secret,
-                config.zalo_webhook_secret])
+    logs.setup(os.environ.get("MOTCUA_LOG_LEVEL", "WARNING"), config.secrets)
     purged = conv.storage.purge_personal(config.retention_days)
     if purged:
         print(f"cleared contact details of {purged} old feedback items", file=sys.stderr)
@@ -115,14 +114,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.zalo_webhook and not config.zalo_token:
         print("motcua run: --zalo-webhook needs ZALO_BOT_TOKEN", file=sys.stderr)
         return 2
-    if not config.telegram_token and not config.zalo_token:
+    if not config.telegram_token and not config.zalo_token and not config.zalo_oa_app_id:
         from bot.terminal import chat
 
         chat(conv)
         return 0
     try:
         asyncio.run(serve(conv, config, args.webhook, args.listen, args.zalo_webhook,
-                          args.zalo_listen))
+                          args.zalo_listen, args.zalo_oa_listen))
     except StartFailed as exc:
         print(f"motcua run: {exc}", file=sys.stderr)
         return 1
@@ -245,6 +244,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(needs ZALO_WEBHOOK_SECRET)")
     p.add_argument("--zalo-listen", metavar="HOST:PORT", default="127.0.0.1:8444",
                    help="where the Zalo webhook server listens")
+    p.add_argument("--zalo-oa-listen", metavar="HOST:PORT", default="127.0.0.1:8445",
+                   help="where the Zalo Official Account webhook (/zalo-oa) listens, behind "
+                   "your reverse proxy (needs ZALO_OA_APP_ID)")
 
     p = command(sub, "init", cmd_init)
     p.add_argument("dir", help="the folder to create (e.g. knowledge)")

@@ -106,6 +106,15 @@ class Config:
     zalo_token: str = field(default="", repr=False)
     zalo_base_url: str = "https://bot-api.zaloplatforms.com/bot"
     zalo_webhook_secret: str = field(default="", repr=False)
+    # Zalo Official Account (bot/zalo_oa.py): the app linked to the OA, the OA secret key
+    # that signs webhook events, the app secret that refreshes tokens, the first pair
+    zalo_oa_app_id: str = ""
+    zalo_oa_secret_key: str = field(default="", repr=False)
+    zalo_oa_app_secret: str = field(default="", repr=False)
+    zalo_oa_access_token: str = field(default="", repr=False)
+    zalo_oa_refresh_token: str = field(default="", repr=False)
+    zalo_oa_api_base_url: str = "https://openapi.zalo.me"
+    zalo_oa_oauth_base_url: str = "https://oauth.zaloapp.com"
 
     @classmethod
     def load(cls, knowledge: Knowledge | None = None,
@@ -133,7 +142,23 @@ class Config:
             zalo_token=env.get("ZALO_BOT_TOKEN", ""),
             zalo_base_url=env.get("ZALO_API_BASE_URL") or cls.zalo_base_url,
             zalo_webhook_secret=env.get("ZALO_WEBHOOK_SECRET", ""),
+            zalo_oa_app_id=env.get("ZALO_OA_APP_ID", "").strip(),
+            zalo_oa_secret_key=env.get("ZALO_OA_SECRET_KEY", "").strip(),
+            zalo_oa_app_secret=env.get("ZALO_OA_APP_SECRET", "").strip(),
+            zalo_oa_access_token=env.get("ZALO_OA_ACCESS_TOKEN", "").strip(),
+            zalo_oa_refresh_token=env.get("ZALO_OA_REFRESH_TOKEN", "").strip(),
+            zalo_oa_api_base_url=(env.get("ZALO_OA_API_BASE_URL")
+                                  or cls.zalo_oa_api_base_url).rstrip("/"),
+            zalo_oa_oauth_base_url=(env.get("ZALO_OA_OAUTH_BASE_URL")
+                                    or cls.zalo_oa_oauth_base_url).rstrip("/"),
         )
+
+    @property
+    def secrets(self) -> list[str]:
+        """Every secret setting, for the log filter."""
+        return [self.telegram_token, self.zalo_token, self.webhook_secret,
+                self.zalo_webhook_secret, self.zalo_oa_secret_key, self.zalo_oa_app_secret,
+                self.zalo_oa_access_token, self.zalo_oa_refresh_token]
 
     def is_staff(self, channel: str, user_id: str) -> bool:
         return f"{channel}:{user_id}" in self.staff

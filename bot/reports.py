@@ -26,7 +26,8 @@ from bot.storage import CATEGORIES, VN_TIME, parse_time
 STATUS_LABELS = {"new": "Mới tiếp nhận", "in_progress": "Đang xử lý",
                  "answered": "Đã trả lời", "closed": "Đã đóng"}
 RESOLVED = ("answered", "closed")
-CHANNELS = {"telegram": "Telegram", "zalo": "Zalo", "terminal": "Terminal", "cli": "CLI"}
+CHANNELS = {"telegram": "Telegram", "zalo": "Zalo", "zalo-oa": "Zalo OA",
+            "terminal": "Terminal", "cli": "CLI"}
 NO_PROCEDURE = "Không gắn với thủ tục"
 
 # How each feedback stands against its deadline.

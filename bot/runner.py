@@ -29,6 +29,8 @@ def explain(name: str, exc: BaseException, config: Config, listen: str | None) -
 
     from bot.zalo import ZaloError
 
+    if name == "Zalo OA":
+        return explain_oa(exc, config, listen)
     telegram = name == "Telegram"
     variable = "TELEGRAM_BOT_TOKEN" if telegram else "ZALO_BOT_TOKEN"
     where = "@BotFather" if telegram else "Zalo Bot Creator"
@@ -58,6 +60,30 @@ def explain(name: str, exc: BaseException, config: Config, listen: str | None) -
     return None
 
 
+def explain_oa(exc: BaseException, config: Config, listen: str | None) -> str | None:
+    from bot.zalo_oa import TOKEN_ERRORS, OAError
+
+    if isinstance(exc, ValueError) and "Zalo OA settings missing" in str(exc):
+        return (f"thiếu {str(exc).split(': ', 1)[1]}: đặt các biến này (README, mục "
+                "\"Chạy trên Zalo OA\") rồi chạy lại")
+    if isinstance(exc, OSError) and exc.errno in (errno.EADDRINUSE, errno.EACCES,
+                                                  errno.EADDRNOTAVAIL):
+        return (f"không mở được cổng {listen} cho Zalo OA: chọn cổng khác trên 1024 của máy "
+                "này (--zalo-oa-listen, ví dụ 127.0.0.1:8445)")
+    if not isinstance(exc, OAError):
+        return None
+    if exc.code in TOKEN_ERRORS or exc.method == "refresh" and exc.code < 0:
+        return ("Zalo OA từ chối access token và refresh token: cấp lại quyền cho ứng dụng "
+                "trên developers.zalo.me, đặt cặp token mới vào ZALO_OA_ACCESS_TOKEN và "
+                "ZALO_OA_REFRESH_TOKEN rồi chạy lại")
+    if exc.code == 0:
+        host = urlparse(config.zalo_oa_api_base_url).netloc or config.zalo_oa_api_base_url
+        return (f"không kết nối được tới {host} (Zalo OA): kiểm tra mạng, DNS, tường lửa "
+                "hoặc proxy của máy chủ rồi chạy lại")
+    return (f"Zalo OA trả lỗi {exc.code} ({exc.description}): kiểm tra ZALO_OA_APP_ID và "
+            "quyền của ứng dụng với OA")
+
+
 async def _stop_all(channels: list) -> None:
     for channel in channels:
         try:
@@ -68,7 +94,8 @@ async def _stop_all(channels: list) -> None:
 
 async def serve(conv: Conversation, config: Config, webhook: str | None = None,
                 listen: str = "127.0.0.1:8443", zalo_webhook: str | None = None,
-                zalo_listen: str = "127.0.0.1:8444") -> None:
+                zalo_listen: str = "127.0.0.1:8444",
+                zalo_oa_listen: str = "127.0.0.1:8445") -> None:
     """Start the configured channels and run until SIGINT or SIGTERM."""
     plans = []  # (name, channel class, webhook URL or None, where a webhook listens)
     if config.telegram_token:
@@ -79,6 +106,10 @@ async def serve(conv: Conversation, config: Config, webhook: str | None = None,
         from bot.zalo import ZaloChannel
 
         plans.append(("Zalo", ZaloChannel, zalo_webhook, zalo_listen))
+    if config.zalo_oa_app_id:
+        from bot.zalo_oa import PATH, ZaloOAChannel
+
+        plans.append(("Zalo OA", ZaloOAChannel, PATH, zalo_oa_listen))  # push only
     channels, started = [], []
     for name, kind, url, where in plans:
         channel = kind(conv, config)

@@ -75,6 +75,17 @@ MIGRATIONS: list[list[str]] = [
                answered_by, case when answered_by like 'cli:%'
                                  then substr(answered_by, 5) end
         from feedback where answer is not null and trim(answer) != '' order by id"""],
+    # Zalo OA (bot/zalo_oa_store.py): the token pair in use (later pairs replace the one
+    # given in the environment), events already taken (a redelivered msg_id is answered
+    # once), each citizen's last message (the consultation window), and ``held``: an
+    # outbox message kept until the citizen writes again
+    ["""create table oa_tokens (app_id text primary key, access_token text not null,
+        refresh_token text not null, expires_at real, issued_at real, seed text,
+        generation integer not null, refreshing_until real)""",
+     "create table oa_events (key text primary key, at real not null)",
+     "create index idx_oa_events_at on oa_events (at)",
+     "create table oa_users (user_id text primary key, last_in real not null)",
+     "alter table outbox add column held text"],
 ]
 
 
@@ -441,6 +452,8 @@ class Storage:
                             [channel, user_id])
             self.db.execute("delete from outbox where channel = ? and chat_id = ? and "
                             "sent_at is null", [channel, user_id])
+            if channel == "zalo-oa":  # when they last wrote (the consultation window)
+                self.db.execute("delete from oa_users where user_id = ?", [user_id])
         return cursor.rowcount
 
     def purge_personal(self, days: int) -> int:
@@ -466,7 +479,7 @@ class Storage:
     def pending(self, channel: str, limit: int = 50) -> list[dict[str, Any]]:
         return list(self.db.query(
             "select * from outbox where channel = ? and sent_at is null and attempts < 10 "
-            "order by id limit ?", [channel, limit]))
+            "and held is null order by id limit ?", [channel, limit]))
 
     def mark_sent(self, message_id: int) -> None:
         self.db.execute("update outbox set sent_at = ? where id = ?", [now(), message_id])

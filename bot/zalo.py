@@ -25,10 +25,10 @@ import aiohttp
 from aiohttp import web
 
 from bot import logs
-from bot.channels import deliver_outbox, outbox_loop, with_retry
+from bot.channels import answer, deliver_outbox, outbox_loop, with_retry
 from bot.channels import split as split_text
 from bot.config import Config
-from handlers.conversation import SORRY, Conversation
+from handlers.conversation import Conversation
 from handlers.types import Message, Reply
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,16 @@ def units(text: str) -> int:
 def split(text: str, limit: int = LIMIT) -> list[str]:
     """Chunks of at most ``limit`` UTF-16 units (emoji count two)."""
     return split_text(text, limit, units)
+
+
+def without_file(text: str, document: str) -> str:
+    """Zalo cannot take the file (an export): the text says where it is instead."""
+    note = ("Tệp Excel đã được lưu trên máy chủ của bot: "
+            f"{document}. Tải tệp qua Telegram bằng /xuat.")
+    if not document:
+        return text
+    marker = f"[Tệp đính kèm: {document}]"
+    return text.replace(marker, note) if marker in text else f"{text}\n\n{note}"
 
 
 def parse_update(payload: Any) -> tuple[str, dict[str, Any]] | None:
@@ -148,12 +158,7 @@ class ZaloChannel:
     # --- sending --------------------------------------------------------------------
 
     async def send(self, chat_id: str, reply: Reply) -> None:
-        text = reply.as_text()
-        if reply.document:  # Zalo bots cannot upload files: say where it is instead
-            text = text.replace(f"[Tệp đính kèm: {reply.document}]",
-                                "Tệp Excel đã được lưu trên máy chủ của bot: "
-                                f"{reply.document}. Tải tệp qua Telegram bằng /xuat.")
-        for chunk in split(text):
+        for chunk in split(without_file(reply.as_text(), reply.document)):
             await with_retry(lambda: self.client.send_message(chat_id, chunk), passing)
 
     # --- receiving ------------------------------------------------------------------
@@ -182,19 +187,14 @@ class ZaloChannel:
             return
         msg, chat_id = found
         async with self.locks.setdefault(chat_id, asyncio.Lock()):
-            try:
-                replies = [Reply(UNSUPPORTED)] if event == "message.unsupported.received" \
-                    else self.conv.handle(msg)
-                for reply in replies:
-                    await self.send(chat_id, reply)
-            except ZaloError as exc:
-                log.error("Zalo reply failed: %s", exc)
-            except Exception:  # noqa: BLE001 - one update must never stop the channel
-                log.exception("Zalo update failed")
+            if event == "message.unsupported.received":
                 try:
-                    await self.send(chat_id, Reply(SORRY))
-                except ZaloError:
-                    pass
+                    await self.send(chat_id, Reply(UNSUPPORTED))
+                except ZaloError as exc:
+                    log.error("Zalo reply failed: %s", exc)
+                return
+            await answer(self.conv, msg, lambda reply: self.send(chat_id, reply),
+                         (ZaloError,), "Zalo")
 
     def _spawn(self, coro) -> None:
         task = asyncio.create_task(coro)

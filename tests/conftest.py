@@ -51,7 +51,8 @@ class _Collect(logging.Handler):
 
 SECRETS = ["TEST-token-for-the-fake-server-only", "zalo-fake-secret-for-tests",
            "s3cret-for-tests-only", "zalo-secret-for-tests", "0912345678", "0987654321",
-           "0912 345 678"]
+           "0912 345 678", "oa-secret-key-for-tests-only", "app-secret-for-tests-only",
+           "oa-access-", "oa-refresh-"]  # the last two: every token of the fake Zalo OA
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -152,7 +152,7 @@ class FakeBotAPI:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 status, payload = fake.dispatch(self.path, self.headers.get("Content-Type", ""),
-                                                body)
+                                                body, self.headers)
                 if status == 0:  # a connection reset: hang up without answering
                     self.close_connection = True
                     return
@@ -170,7 +170,8 @@ class FakeBotAPI:
 
         return Handler
 
-    def dispatch(self, path: str, content_type: str, body: bytes) -> tuple[int, dict[str, Any]]:
+    def dispatch(self, path: str, content_type: str, body: bytes, headers: Any = None
+                 ) -> tuple[int, dict[str, Any]]:
         m = re.fullmatch(r"/bot([^/]+)/(\w+)", path.split("?")[0])
         if not m or m.group(1) != self.token:
             code = 401 if m else 404
