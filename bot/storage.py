@@ -23,8 +23,10 @@ from typing import Any
 import sqlite_utils
 
 from bot.text import mask_personal
-# the codes stored and their labels live in bot.vocab; also importable from here
-from bot.vocab import CATEGORIES, STATUSES, UnknownStatus, status_label  # noqa: F401
+# the codes stored, their labels and the messages citizens receive live in bot.vocab;
+# also importable from here
+from bot.vocab import (CATEGORIES, STATUSES, UnknownStatus, answer_message,  # noqa: F401
+                       status_label, status_message)
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +77,8 @@ MIGRATIONS: list[list[str]] = [
                answered_by, case when answered_by like 'cli:%'
                                  then substr(answered_by, 5) end
         from feedback where answer is not null and trim(answer) != '' order by id"""],
-    # the staff web console (bot/accounts.py): accounts with scrypt hashes, optionally
-    # linked to a chat staff id; sessions by the sha256 of their cookie; login attempts
-    # (rate limit); who a ticket is assigned to; the staff name of each event; and the
-    # citizens' 👍/👎 on answers, one per question asked
+    # the staff console (bot/accounts.py): accounts, sessions, login attempts, who a
+    # ticket is assigned to, each event's staff name; citizens' 👍/👎 (bot/ratings.py)
     ["""create table staff_accounts (username text primary key, name text,
         hash text not null, chat_id text unique, created text)""",
      """create table console_sessions (id text primary key, username text,
@@ -120,17 +120,6 @@ def meaningful(text: str | None) -> str | None:
     """The text stripped, or None when it has no letter or digit (blank, "...")."""
     text = (text or "").strip()
     return text if any(ch.isalnum() for ch in text) else None
-
-
-def answer_message(ticket: str, answer: str) -> str:
-    """What the citizen receives for a staff answer (the chat previews exactly this)."""
-    return f"Trả lời phản ánh {ticket}:\n\n{answer}\n\nXem lại: /tracuu {ticket}"
-
-
-def status_message(ticket: str, status: str, reason: str | None = None) -> str:
-    """What the citizen receives when their feedback changes status."""
-    text = f"Phản ánh {ticket} chuyển sang: {status_label(status)}."
-    return f"{text}\nLý do: {reason}" if reason else text
 
 
 def now() -> str:
@@ -316,7 +305,7 @@ class Storage:
                     "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)",
                     [ticket, year, seq, at, channel, user_id, category, procedure_id, text,
                      phone, at, draft])
-                self._event(ticket, f"{channel}:citizen", "created", category)
+                self.log_event(ticket, f"{channel}:citizen", "created", category)
                 for chat_channel, chat_id, notice, options in (notify(ticket) if notify else []):
                     self._enqueue(chat_channel, chat_id, notice, options)
         except sqlite3.Error as exc:
@@ -324,15 +313,12 @@ class Storage:
             raise StorageError(str(exc)) from exc
         return ticket
 
-    def _event(self, ticket: str | None, actor: str, action: str, detail: str = "",
-               name: str | None = None) -> None:
-        self.db.execute("insert into events (ticket, at, actor, action, detail, staff_name) "
-                        "values (?, ?, ?, ?, ?, ?)", [ticket, now(), actor, action, detail, name])
-
     def log_event(self, ticket: str | None, actor: str, action: str, detail: str = "",
                   name: str | None = None) -> None:
-        """Record an action that changes no feedback (a login, an export)."""
-        self._event(ticket, actor, action, detail[:1000], name)
+        """Record what happened (to a ticket, or none: a login, an export) and who did it."""
+        self.db.execute("insert into events (ticket, at, actor, action, detail, staff_name) "
+                        "values (?, ?, ?, ?, ?, ?)",
+                        [ticket, now(), actor, action, detail[:1000], name])
 
     def get_feedback(self, ticket: str) -> dict[str, Any] | None:
         rows = list(self.db.query("select * from feedback where ticket = ?",
@@ -407,7 +393,7 @@ class Storage:
                 "update feedback set answer = ?, status = 'answered', answered_at = ?, "
                 "answered_by = ?, first_answer_at = coalesce(first_answer_at, ?), "
                 "updated = ? where ticket = ?", [text, at, actor, at, at, row["ticket"]])
-            self._event(row["ticket"], actor, "answered", text[:200], name)
+            self.log_event(row["ticket"], actor, "answered", text[:200], name)
             if row["user_id"]:
                 self._enqueue(row["channel"], row["user_id"],
                               answer_message(row["ticket"], text))
@@ -444,9 +430,9 @@ class Storage:
                 raise TicketNotFound(ticket)
             self.db.execute("update feedback set status = ?, updated = ? where ticket = ?",
                             [status, now(), row["ticket"]])
-            self._event(row["ticket"], actor, "status", status, name)
+            self.log_event(row["ticket"], actor, "status", status, name)
             if reason:
-                self._event(row["ticket"], actor, "reason", reason[:1000], name)
+                self.log_event(row["ticket"], actor, "reason", reason[:1000], name)
             if row["user_id"] and status != row["status"]:
                 self._enqueue(row["channel"], row["user_id"],
                               status_message(row["ticket"], status, reason))
@@ -461,7 +447,7 @@ class Storage:
                 raise TicketNotFound(ticket)
             self.db.execute("update feedback set assigned_to = ?, updated = ? where "
                             "ticket = ?", [username, now(), row["ticket"]])
-            self._event(row["ticket"], actor, "assigned", username or "", name)
+            self.log_event(row["ticket"], actor, "assigned", username or "", name)
         return self.get_feedback(ticket)
 
     def forget_user(self, channel: str, user_id: str) -> int:
