@@ -106,6 +106,8 @@ class Config:
     zalo_token: str = field(default="", repr=False)
     zalo_base_url: str = "https://bot-api.zaloplatforms.com/bot"
     zalo_webhook_secret: str = field(default="", repr=False)
+    # HOST:PORT where ``motcua run`` also serves the staff web console ("": it does not)
+    console_listen: str = ""
 
     @classmethod
     def load(cls, knowledge: Knowledge | None = None,
@@ -133,6 +135,7 @@ class Config:
             zalo_token=env.get("ZALO_BOT_TOKEN", ""),
             zalo_base_url=env.get("ZALO_API_BASE_URL") or cls.zalo_base_url,
             zalo_webhook_secret=env.get("ZALO_WEBHOOK_SECRET", ""),
+            console_listen=env.get("MOTCUA_CONSOLE_LISTEN", "").strip(),
         )
 
     def is_staff(self, channel: str, user_id: str) -> bool:

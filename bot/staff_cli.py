@@ -99,6 +99,51 @@ def staff_link(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_console(args: argparse.Namespace) -> int:
+    """serve the staff web console (default 127.0.0.1:8080)
+
+    Feedback, answers, the dashboard and the questions the bot could not answer, in a
+    browser, on the bot's database; log in with an account of `motcua staff add`. Put
+    it behind the office's HTTPS reverse proxy to reach it from other machines. `motcua
+    run` also serves it when MOTCUA_CONSOLE_LISTEN=HOST:PORT is set. Runs until SIGINT
+    or SIGTERM.
+    """
+    import asyncio
+    import os
+    import signal
+
+    from bot import knowledge as kb
+    from bot import logs
+    from bot.console.app import start
+    from bot.runner import console_problem
+
+    logs.setup(os.environ.get("MOTCUA_LOG_LEVEL", "WARNING"))
+    storage = _storage(args)
+    knowledge = kb.load(args.knowledge)
+    if not accounts.accounts(storage):
+        print("motcua console: chưa có tài khoản nào; tạo bằng: motcua staff add TEN "
+              '--name "Họ tên"', file=sys.stderr)
+
+    async def serve() -> None:
+        runner = await start(storage, lambda: knowledge, args.listen)
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        print(f"motcua console: trang cán bộ ở http://{args.listen}; dừng bằng Ctrl+C",
+              file=sys.stderr, flush=True)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+
+    try:
+        asyncio.run(serve())
+    except (OSError, ValueError) as exc:
+        print(f"motcua console: {console_problem(args.listen, exc)}", file=sys.stderr)
+        return 1
+    return 0
+
+
 ACTIONS = {"add": staff_add, "list": staff_list, "remove": staff_remove,
            "passwd": staff_passwd, "link": staff_link}
 
@@ -121,3 +166,7 @@ def add_parser(sub, command) -> None:
     q.add_argument("username")
     q.add_argument("chat_id", nargs="?", metavar="CHANNEL:ID",
                    help="e.g. telegram:111; leave out to unlink")
+
+    p = command(sub, "console", cmd_console)
+    p.add_argument("--listen", metavar="HOST:PORT", default="127.0.0.1:8080",
+                   help="where the console listens (default: 127.0.0.1:8080)")
