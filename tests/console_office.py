@@ -10,6 +10,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -85,11 +86,11 @@ class Office:
 
     # --- what citizens do -------------------------------------------------------------
 
-    def _step(self, chat: int, push, *args) -> dict:
+    def _step(self, chat: int, push, *args, expect: int = 1) -> dict:
         before = len(self.fake.messages_to(chat))
         push(chat, *args)
-        found = self.fake.wait_for(chat, before + 1, timeout=20)
-        assert len(found) > before, f"no reply to {args}"
+        found = self.fake.wait_for(chat, before + expect, timeout=20)
+        assert len(found) >= before + expect, f"no reply to {args}"
         return found[-1]
 
     def file_feedback(self, chat: int, text: str, category: str = "thai-do") -> str:
@@ -99,6 +100,17 @@ class Office:
         step = self._step(chat, self.fake.push_text, text)
         if "thủ tục nào" in step["text"]:
             self._step(chat, self.fake.push_button, "fb:t:-")
+        self._step(chat, self.fake.push_button, "fb:p:no")
+        done = self._step(chat, self.fake.push_button, "fb:send")
+        return re.search(r"PA-\d{4}-\d{6}", done["text"]).group(0)
+
+    def forward_question(self, chat: int, text: str) -> str:
+        """A question the bot cannot answer, sent on to staff ("Hỏi cán bộ"); the ticket."""
+        unknown = self.ask(chat, text)
+        assert "Hỏi cán bộ" in unknown["text"] or "hỏi cán bộ" in unknown["text"], unknown
+        step = self._step(chat, self.fake.push_button, "fb:ask", expect=2)
+        if "thủ tục nào" in step["text"]:
+            step = self._step(chat, self.fake.push_button, "fb:t:-")
         self._step(chat, self.fake.push_button, "fb:p:no")
         done = self._step(chat, self.fake.push_button, "fb:send")
         return re.search(r"PA-\d{4}-\d{6}", done["text"]).group(0)
@@ -115,3 +127,50 @@ def chromium_or_skip() -> str:
     if os.environ.get("CI"):
         pytest.fail(f"{CHROMIUM} is missing: .ci/run installs the chromium package")
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+
+
+# --- fixtures and helpers shared by the console's browser tests ----------------------
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    running = Office(tmp_path_factory.mktemp("console"))
+    yield running
+    running.close()
+    output = running.output()
+    assert running.fake.token not in output and PASSWORD not in output
+    assert "Traceback" not in output, output
+
+
+@pytest.fixture(scope="module")
+def browser():
+    executable = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def context(browser):
+    ctx = browser.new_context(locale="vi-VN", accept_downloads=True)
+    ctx.set_default_timeout(15000)
+    yield ctx
+    ctx.close()
+
+
+def log_in(page, office, username="lan", password=PASSWORD):
+    page.goto(office.url + "/dang-nhap")
+    page.fill("input[name=ten]", username)
+    page.fill("input[name=mat_khau]", password)
+    page.click("button[type=submit]")
+
+
+def cookie(context):
+    return next((c["value"] for c in context.cookies() if c["name"] == "motcua_phien"), None)
+
+
+def db(office):
+    return sqlite3.connect(office.db)

@@ -4,60 +4,14 @@ filed in the chat is answered in the browser and the answer reaches the citizen;
 what must be refused is refused: a wrong password, a POST without its CSRF token, a
 visitor without a session, a planted session cookie, injected HTML and SQL."""
 
-import re
-import sqlite3
-
-import pytest
-
-from console_office import CHROMIUM_ARGS, PASSWORD, STAFF, Office, chromium_or_skip
-
-playwright = pytest.importorskip("playwright.sync_api")
+from conftest import run_motcua
+from console_office import (PASSWORD, STAFF, browser, context, cookie, db,  # noqa: F401
+                            log_in, office)
 
 CITIZEN, OTHER, HOSTILE = 7001, 7002, 7003
 SCRIPT = "<script>window.__pwned = 1</script>"
 IMG = '<img src=x onerror="window.__pwned = 2">'
 SQL = "' or 1=1 --"
-
-
-@pytest.fixture(scope="module")
-def office(tmp_path_factory):
-    running = Office(tmp_path_factory.mktemp("console"))
-    yield running
-    running.close()
-    output = running.output()
-    assert running.fake.token not in output and PASSWORD not in output
-    assert "Traceback" not in output, output
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_or_skip()
-    with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def context(browser):
-    ctx = browser.new_context(locale="vi-VN")
-    yield ctx
-    ctx.close()
-
-
-def log_in(page, office, username="lan", password=PASSWORD):
-    page.goto(office.url + "/dang-nhap")
-    page.fill("input[name=ten]", username)
-    page.fill("input[name=mat_khau]", password)
-    page.click("button[type=submit]")
-
-
-def cookie(context):
-    return next((c["value"] for c in context.cookies() if c["name"] == "motcua_phien"), None)
-
-
-def db(office):
-    return sqlite3.connect(office.db)
 
 
 def test_a_ticket_filed_on_telegram_is_answered_in_the_browser_and_reaches_the_citizen(
@@ -118,8 +72,8 @@ def test_a_wrong_password_is_refused_and_gives_no_session(office, context):
 
 
 def test_logins_are_rate_limited(office, context):
-    added = __import__("conftest").run_motcua("--db", str(office.db), "staff", "add", "thu",
-                                              stdin="mat-khau-cua-thu-2026\n")
+    added = run_motcua("--db", str(office.db), "staff", "add", "thu",
+                       stdin="mat-khau-cua-thu-2026\n")
     assert added.returncode == 0, added.stderr
     page = context.new_page()
     for _ in range(5):

@@ -52,7 +52,7 @@ class Filters:
     deadline: str = ""
     since: str | None = None
     until: str | None = None
-    label: str = "Tất cả thời gian"
+    label: str = reports.period()[2]  # as the command line names it, in the files
     notes: list[str] = field(default_factory=list)
 
     def query(self) -> dict[str, str]:
@@ -60,6 +60,11 @@ class Filters:
         values = dict(zip(PARAMS, (self.status, self.category, self.procedure, self.channel,
                                    self.period, self.start, self.end, self.deadline)))
         return {key: value for key, value in values.items() if value}
+
+    @property
+    def title(self) -> str:
+        """The period as a page names it."""
+        return self.label if self.since or self.until else "Tất cả thời gian"
 
     @property
     def any(self) -> bool:
@@ -99,7 +104,7 @@ def read(values: Mapping[str, Any], titles: Mapping[str, str], default_period: s
         found.notes.append("Kỳ báo cáo không đọc được; đang xem tất cả thời gian.")
         found.period = found.start = found.end = ""
         found.since = found.until = None
-        found.label = "Tất cả thời gian"
+        found.label = reports.period()[2]
     return found
 
 

@@ -134,7 +134,7 @@ def unanswered_groups(storage, since: str | None = None, until: str | None = Non
     groups: list[Group] = []
     keys: list[str] = []
     for text, at, top_id in rows:
-        text = " ".join((text or "").split())
+        text = " ".join((text or "").split()).lower()  # as `questions unanswered` counts
         key = fold(text)
         if not key:
             continue
@@ -156,8 +156,11 @@ def unanswered_groups(storage, since: str | None = None, until: str | None = Non
 
 
 def slug(text: str, limit: int = 40) -> str:
+    """"Khai sinh ở đâu?" -> "khai-sinh-o-dau", cut at a word under ``limit``."""
     words = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
-    return words[:limit].rstrip("-") or "cau-hoi"
+    if len(words) > limit:
+        words = words[:limit + 1].rsplit("-", 1)[0]
+    return words[:limit] or "cau-hoi"
 
 
 SOURCE_PLACEHOLDER = "VÍ DỤ: văn bản, điều, khoản làm căn cứ cho câu trả lời này"
