@@ -28,22 +28,29 @@ def test_filters_keep_only_known_values():
     assert filters.read({"ky": ""}, titles, default_period="2026Q1").since is None
 
 
-def test_unanswered_questions_are_grouped_by_similarity(tmp_path):
+def test_unanswered_questions_are_grouped_by_similarity(tmp_path, knowledge):
     storage = Storage(tmp_path / "q.db")
     for text in ("nuôi rồng ở ban công có cần xin phép không",
                  "nuoi rong o ban cong co can xin phep khong",
                  "có cần xin phép nuôi rồng ở ban công không",
                  "Nuôi rồng ở ban công có cần xin phép không",
-                 "đăng ký quyền bay trên phố đi bộ",
-                 "dang ky quyen bay tren pho di bo"):
+                 "trợ cấp cho người chăm sóc người khuyết tật nặng nhận ở đâu",
+                 "tro cap nguoi cham soc nguoi khuyet tat",
+                 # one word apart, and that word is the question: never one group
+                 "làm khai sinh ở đâu", "làm khai tử ở đâu",
+                 "đăng ký nuôi chó có cần không", "đăng ký nuôi mèo có cần không"):
         storage.log_question("telegram", text, "unknown", None, None, None)
     storage.log_question("telegram", "làm khai sinh", "answer", None, "khai-sinh", 0.9)
-    groups = insights.unanswered_groups(storage)
-    assert [g.count for g in groups] == [4, 2]
+    groups = insights.unanswered_groups(storage, knowledge)
+    assert [g.count for g in groups] == [4, 2, 1, 1, 1, 1]
     assert groups[0].title == "nuôi rồng ở ban công có cần xin phép không"
     # each form once (capitals aside), the most asked first
     assert groups[0].texts["nuôi rồng ở ban công có cần xin phép không"] == 2
     assert len(groups[0].examples()) == 3
+    assert len(groups[1].examples()) == 2  # the longer way of asking joined the shorter
+    assert {g.title for g in groups[2:]} == {"làm khai sinh ở đâu", "làm khai tử ở đâu",
+                                             "đăng ký nuôi chó có cần không",
+                                             "đăng ký nuôi mèo có cần không"}
 
 
 def test_a_draft_answer_item_is_yaml_that_the_knowledge_can_take(knowledge):

@@ -148,15 +148,15 @@ def _ticket_page(request: web.Request, row: dict[str, Any], error: str = "",
                              storage.closed_times().get(row["ticket"]))
     answers = [{**a, "who": _who(office, a["staff"], a["staff_name"])}
                for a in storage.answers(row["ticket"])]
+    staff_list = accounts.accounts(storage)
+    names = {a["username"]: accounts.display_name(a) for a in staff_list}
+    shown = {"status": vocab.status_label, "created": vocab.category_label,
+             "assigned": lambda who: names.get(who, who) or "bỏ giao"}
     history = [{**e, "who": _who(office, e["actor"], e["staff_name"]),
                 "what": ACTIONS.get(e["action"], e["action"]),
-                "detail": vocab.status_label(e["detail"]) if e["action"] == "status"
-                else vocab.category_label(e["detail"]) if e["action"] == "created"
-                else e["detail"]}
-               for e in storage.events(row["ticket"])]
-    staff_list = accounts.accounts(storage)
-    assigned = next((accounts.display_name(a) for a in staff_list
-                     if a["username"] == row.get("assigned_to")), row.get("assigned_to"))
+                "detail": shown.get(e["action"], str)(e["detail"] or "")}
+               for e in sorted(storage.events(row["ticket"]), key=lambda e: e["at"])]
+    assigned = names.get(row.get("assigned_to"), row.get("assigned_to"))
     entry = knowledge.entries.get(row.get("procedure_id") or "")
     done = DONE.get(request.query.get("xong", ""))
     return render(request, "ticket.html", status=status, row=row, item=item,
@@ -289,7 +289,7 @@ async def questions(request: web.Request) -> web.StreamResponse:
     storage, knowledge = _storage(request), _knowledge(request)
     period_only = {k: v for k, v in request.query.items() if k in ("ky", "tu", "den")}
     chosen = filters.read(period_only, {})
-    groups = insights.unanswered_groups(storage, chosen.since, chosen.until)
+    groups = insights.unanswered_groups(storage, knowledge, chosen.since, chosen.until)
     forwarded = list(reversed(storage.list_feedback(category="hoi-dap")))
     waiting = [r for r in forwarded if r["status"] in ("new", "in_progress")]
     answered = [{**r, "answers": storage.answers(r["ticket"])}

@@ -19,7 +19,8 @@ from bot.console import charts
 from bot.console.filters import Filters
 from bot.text import fold
 
-SIMILAR = 80      # token_sort_ratio (0-100) of folded questions put in one group
+SIMILAR = 90      # rapidfuzz score (0-100) of two questions' words to share a group
+MIN_WORDS = 4     # words each needs for one to be a longer way of asking the other
 MAX_QUESTIONS = 2000  # the latest unanswered questions grouped
 DAYS_SHOWN = 90   # questions per day when the period has no start
 
@@ -97,7 +98,7 @@ def dashboard(storage, knowledge, filters: Filters, report: reports.Report) -> d
         "per_day": charts.columns(per_day, "Câu hỏi mỗi ngày"),
         "questions": sum(count for _, count in per_day),
         "top_asked": charts.bars([(title, n, n) for title, n in asked],
-                                 "Thủ tục được hỏi nhiều nhất", "Câu hỏi", "Câu hỏi"),
+                                 "Thủ tục được hỏi nhiều nhất", part_label=None),
         "ratings": rated,
     }
 
@@ -123,10 +124,38 @@ class Group:
         return [text for text, _ in self.texts.most_common(limit)]
 
 
-def unanswered_groups(storage, since: str | None = None, until: str | None = None
-                      ) -> list[Group]:
+def _content(text: str, stop: set[str], folded_stop: set[str]) -> str:
+    """The words that carry a question's meaning, folded: "nuôi chó có cần không" ->
+    "nuoi cho". A stopword goes as typed with its diacritics, or typed without any."""
+    words = []
+    for word in text.split():
+        plain = fold(word)
+        if word in stop or (plain == word and plain in folded_stop):
+            continue
+        words.append(plain)
+    return " ".join(words)
+
+
+def _closest(key: str, keys: list[str]) -> int | None:
+    """The group whose first question says the same as ``key``: the same words in any
+    order, or one question's words all among the other's when both have at least
+    MIN_WORDS (a longer way of asking the same thing)."""
+    found = process.extractOne(key, keys, scorer=fuzz.token_set_ratio,
+                               score_cutoff=SIMILAR)
+    if found is not None and min(len(set(key.split())), len(set(found[0].split()))) \
+            >= MIN_WORDS:
+        return found[2]
+    found = process.extractOne(key, keys, scorer=fuzz.token_sort_ratio,
+                               score_cutoff=SIMILAR)
+    return found[2] if found is not None else None
+
+
+def unanswered_groups(storage, knowledge, since: str | None = None,
+                      until: str | None = None) -> list[Group]:
     """The latest questions left unanswered, similar ones (spelling, diacritics, word
-    order) in one group; the most asked first."""
+    order, a longer way of asking) in one group; the most asked first."""
+    stop = {w.lower() for w in knowledge.stopwords}
+    folded_stop = {fold(w) for w in stop}
     extra, params = _period_sql(since, until)
     rows = storage.db.execute(
         "select text, at, top_id from questions where status = 'unknown'" + extra +
@@ -135,17 +164,15 @@ def unanswered_groups(storage, since: str | None = None, until: str | None = Non
     keys: list[str] = []
     for text, at, top_id in rows:
         text = " ".join((text or "").split()).lower()  # as `questions unanswered` counts
-        key = fold(text)
+        key = _content(text, stop, folded_stop) or fold(text)
         if not key:
             continue
-        best = process.extractOne(key, keys, scorer=fuzz.token_sort_ratio,
-                                  score_cutoff=SIMILAR) if keys else None
-        if best is None:
+        index = _closest(key, keys) if keys else None
+        if index is None:
             groups.append(Group(last=at))
             keys.append(key)
-            group = groups[-1]
-        else:
-            group = groups[best[2]]
+            index = len(groups) - 1
+        group = groups[index]
         group.texts[text] += 1
         group.last = max(group.last, at)
         if top_id:
