@@ -305,6 +305,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--days", type=int, default=365,
                    help="answered or closed more than this many days ago (default: 365)")
 
+    from bot import staff_cli
+
+    staff_cli.add_parser(sub, command)
+
     p = sub.add_parser("questions", help="questions log",
                        description="What citizens asked, to grow the knowledge base.")
     qsub = p.add_subparsers(dest="which", required=True)

@@ -115,6 +115,8 @@ class Config:
     zalo_oa_refresh_token: str = field(default="", repr=False)
     zalo_oa_api_base_url: str = "https://openapi.zalo.me"
     zalo_oa_oauth_base_url: str = "https://oauth.zaloapp.com"
+    # HOST:PORT where ``motcua run`` also serves the staff web console ("": it does not)
+    console_listen: str = ""
 
     @classmethod
     def load(cls, knowledge: Knowledge | None = None,
@@ -151,6 +153,7 @@ class Config:
                                   or cls.zalo_oa_api_base_url).rstrip("/"),
             zalo_oa_oauth_base_url=(env.get("ZALO_OA_OAUTH_BASE_URL")
                                     or cls.zalo_oa_oauth_base_url).rstrip("/"),
+            console_listen=env.get("MOTCUA_CONSOLE_LISTEN", "").strip(),
         )
 
     @property

@@ -18,10 +18,12 @@ from pathlib import Path
 from bot import knowledge as kb
 from bot.config import ConfigError, database_path
 
-# What each command reads: the knowledge, the database; only run and chat create one.
-READS_KNOWLEDGE = {"ask", "chat", "run", "validate", "import-dvc", "feedback report"}
-READS_DB = {"chat", "run", "feedback", "questions"}
-CREATES_DB = {"chat", "run"}
+# What each command reads: the knowledge, the database; which commands create one.
+# The console and a new staff account create one too: both are set up before the first run.
+READS_KNOWLEDGE = {"ask", "chat", "run", "validate", "import-dvc", "feedback report",
+                   "console"}
+READS_DB = {"chat", "run", "feedback", "questions", "staff", "console"}
+CREATES_DB = {"chat", "run", "console", "staff add"}
 
 
 def knowledge_folder(path: str | None) -> tuple[Path, str]:
@@ -53,7 +55,8 @@ def prepare(args: argparse.Namespace, env_file: Path | None) -> None:
     """Check the database setting, refuse a missing database to a command that would
     otherwise create an empty one, and say on stderr which files this run reads."""
     db = database_path(args.db)  # a URL is refused whatever the command
-    name = args.command + (f" {args.action}" if args.command == "feedback" else "")
+    action = getattr(args, "action", None) if args.command in ("feedback", "staff") else None
+    name = args.command + (f" {action}" if action else "")
     parts = [f".env {env_file}"] if env_file else []
     if name in READS_KNOWLEDGE:
         root, source = knowledge_folder(getattr(args, "dir", None) or args.knowledge)
@@ -61,7 +64,7 @@ def prepare(args: argparse.Namespace, env_file: Path | None) -> None:
                                             if source == kb.BUNDLED else ""))
     if args.command in READS_DB:
         args.db = str(db)
-        if args.command in CREATES_DB:
+        if args.command in CREATES_DB or name in CREATES_DB:
             writable_folder(db.parent)
         elif not db.exists() and not args.create:
             raise ConfigError(f"chưa có cơ sở dữ liệu {db}: chạy lệnh từ thư mục của bot, "

@@ -332,9 +332,13 @@ def collect(storage, knowledge, since: str | None, until: str | None, label: str
             as_of: dt.datetime | None = None, **filters: Any) -> Report:
     """The report of a period straight from the database (``filters``: status,
     category, channel as ``Storage.list_feedback`` takes them)."""
+    from bot import accounts
+
     rows = storage.list_feedback(since=since, until=until, **filters)
-    return build(rows, Office.of(knowledge), label, since, until,
-                 storage.closed_times(), as_of)
+    office = Office.of(knowledge)
+    # console accounts name their own actions and the chat ids they are linked to
+    office.staff_names.update(accounts.names(storage))
+    return build(rows, office, label, since, until, storage.closed_times(), as_of)
 
 
 # --- the list of feedback: one spec for the xlsx data sheet and the CSV -------------------

@@ -84,6 +84,15 @@ def explain_oa(exc: BaseException, config: Config, listen: str | None) -> str | 
             "quyền của ứng dụng với OA")
 
 
+def console_problem(listen: str, exc: BaseException) -> str:
+    """Why the console could not listen at HOST:PORT, in one line to act on."""
+    if isinstance(exc, OSError) and exc.errno == errno.EADDRINUSE:
+        return (f"cổng {listen} của trang cán bộ đang có chương trình khác dùng: dừng "
+                "chương trình đó hoặc chọn cổng khác (MOTCUA_CONSOLE_LISTEN, --listen)")
+    return (f"trang cán bộ không mở được ở {listen}: dùng dạng HOST:PORT với cổng trên 1024, "
+            "ví dụ 127.0.0.1:8080")
+
+
 async def _stop_all(channels: list) -> None:
     for channel in channels:
         try:
@@ -124,6 +133,17 @@ async def serve(conv: Conversation, config: Config, webhook: str | None = None,
         channels.append(channel)
         started.append(f"{name} ({f'webhook, nghe {where}' if url else 'long polling'})")
         log.warning("%s channel started (%s)", name, "webhook" if url else "polling")
+    console = None
+    if config.console_listen:
+        from bot.console.app import start as start_console
+
+        try:
+            console = await start_console(conv.storage, lambda: conv.knowledge,
+                                          config.console_listen)
+        except (OSError, ValueError) as exc:
+            await _stop_all(channels)
+            raise StartFailed(console_problem(config.console_listen, exc)) from exc
+        started.append(f"trang cán bộ (http://{config.console_listen})")
     stop = asyncio.Event()
     reload = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -141,6 +161,8 @@ async def serve(conv: Conversation, config: Config, webhook: str | None = None,
         watcher.cancel()
         for channel in channels:
             await channel.stop()
+        if console is not None:
+            await console.cleanup()
 
 
 async def watch(conv: Conversation, reload: asyncio.Event, every: float = 3.0) -> None:

@@ -23,8 +23,10 @@ from typing import Any
 import sqlite_utils
 
 from bot.text import mask_personal
-# the codes stored and their labels live in bot.vocab; also importable from here
-from bot.vocab import CATEGORIES, STATUSES, UnknownStatus, status_label  # noqa: F401
+# the codes stored, their labels and the messages citizens receive live in bot.vocab;
+# also importable from here
+from bot.vocab import (CATEGORIES, STATUSES, UnknownStatus, answer_message,  # noqa: F401
+                       status_label, status_message)
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,18 @@ MIGRATIONS: list[list[str]] = [
      "create index idx_oa_events_at on oa_events (at)",
      "create table oa_users (user_id text primary key, last_in real not null)",
      "alter table outbox add column held text"],
+    # the staff console (bot/accounts.py): accounts, sessions, login attempts, who a
+    # ticket is assigned to, each event's staff name; citizens' 👍/👎 (bot/ratings.py)
+    ["""create table staff_accounts (username text primary key, name text,
+        hash text not null, chat_id text unique, created text)""",
+     """create table console_sessions (id text primary key, username text,
+        csrf text not null, created text, seen text)""",
+     "create table login_attempts (at text, username text, ip text, ok integer)",
+     "create index idx_login_attempts on login_attempts (at)",
+     "alter table feedback add column assigned_to text",
+     "alter table events add column staff_name text",
+     """create table ratings (question_id integer primary key, at text, channel text,
+        entry_id text, answer text, useful integer not null)"""],
 ]
 
 
@@ -117,17 +131,6 @@ def meaningful(text: str | None) -> str | None:
     """The text stripped, or None when it has no letter or digit (blank, "...")."""
     text = (text or "").strip()
     return text if any(ch.isalnum() for ch in text) else None
-
-
-def answer_message(ticket: str, answer: str) -> str:
-    """What the citizen receives for a staff answer (the chat previews exactly this)."""
-    return f"Trả lời phản ánh {ticket}:\n\n{answer}\n\nXem lại: /tracuu {ticket}"
-
-
-def status_message(ticket: str, status: str, reason: str | None = None) -> str:
-    """What the citizen receives when their feedback changes status."""
-    text = f"Phản ánh {ticket} chuyển sang: {status_label(status)}."
-    return f"{text}\nLý do: {reason}" if reason else text
 
 
 def now() -> str:
@@ -230,17 +233,19 @@ class Storage:
 
     def log_question(self, channel: str, text: str, status: str, aspect: str | None,
                      top_id: str | None, score: float | None, answer: str | None = None
-                     ) -> None:
+                     ) -> int | None:
         """Best effort: a question log that cannot be written never stops an answer.
-        ``answer`` is the key of the answer item the reply led with, if any."""
+        ``answer`` is the key of the answer item the reply led with, if any. Returns
+        the question's id (None when it was not logged)."""
         try:
-            self.db.execute(
+            return self.db.execute(
                 "insert into questions (at, channel, text, status, aspect, top_id, score, "
                 "answer) values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [now(), channel, mask_personal(text)[:1000], status, aspect, top_id, score,
-                 answer])
+                 answer]).lastrowid
         except sqlite3.Error as exc:
             log.warning("question not logged: %s", exc)
+            return None
 
     def unanswered(self, limit: int = 50) -> list[dict[str, Any]]:
         """Questions the bot could not answer, most frequent first."""
@@ -311,7 +316,7 @@ class Storage:
                     "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?)",
                     [ticket, year, seq, at, channel, user_id, category, procedure_id, text,
                      phone, at, draft])
-                self._event(ticket, f"{channel}:citizen", "created", category)
+                self.log_event(ticket, f"{channel}:citizen", "created", category)
                 for chat_channel, chat_id, notice, options in (notify(ticket) if notify else []):
                     self._enqueue(chat_channel, chat_id, notice, options)
         except sqlite3.Error as exc:
@@ -319,9 +324,12 @@ class Storage:
             raise StorageError(str(exc)) from exc
         return ticket
 
-    def _event(self, ticket: str, actor: str, action: str, detail: str = "") -> None:
-        self.db.execute("insert into events (ticket, at, actor, action, detail) "
-                        "values (?, ?, ?, ?, ?)", [ticket, now(), actor, action, detail])
+    def log_event(self, ticket: str | None, actor: str, action: str, detail: str = "",
+                  name: str | None = None) -> None:
+        """Record what happened (to a ticket, or none: a login, an export) and who did it."""
+        self.db.execute("insert into events (ticket, at, actor, action, detail, staff_name) "
+                        "values (?, ?, ?, ?, ?, ?)",
+                        [ticket, now(), actor, action, detail[:1000], name])
 
     def get_feedback(self, ticket: str) -> dict[str, Any] | None:
         rows = list(self.db.query("select * from feedback where ticket = ?",
@@ -396,7 +404,7 @@ class Storage:
                 "update feedback set answer = ?, status = 'answered', answered_at = ?, "
                 "answered_by = ?, first_answer_at = coalesce(first_answer_at, ?), "
                 "updated = ? where ticket = ?", [text, at, actor, at, at, row["ticket"]])
-            self._event(row["ticket"], actor, "answered", text[:200])
+            self.log_event(row["ticket"], actor, "answered", text[:200], name)
             if row["user_id"]:
                 self._enqueue(row["channel"], row["user_id"],
                               answer_message(row["ticket"], text))
@@ -419,8 +427,8 @@ class Storage:
             sql, params = sql + " and action = ?", params + [action]
         return list(self.db.query(sql + " order by id", params))
 
-    def set_status(self, ticket: str, status: str, actor: str, reason: str | None = None
-                   ) -> dict[str, Any]:
+    def set_status(self, ticket: str, status: str, actor: str, reason: str | None = None,
+                   name: str | None = None) -> dict[str, Any]:
         """Change a feedback's status and tell the citizen when it changed, with the
         reason when one is given (closing: the CLI and the chat ask for one); raises
         ``UnknownStatus`` or ``TicketNotFound``."""
@@ -433,12 +441,24 @@ class Storage:
                 raise TicketNotFound(ticket)
             self.db.execute("update feedback set status = ?, updated = ? where ticket = ?",
                             [status, now(), row["ticket"]])
-            self._event(row["ticket"], actor, "status", status)
+            self.log_event(row["ticket"], actor, "status", status, name)
             if reason:
-                self._event(row["ticket"], actor, "reason", reason[:1000])
+                self.log_event(row["ticket"], actor, "reason", reason[:1000], name)
             if row["user_id"] and status != row["status"]:
                 self._enqueue(row["channel"], row["user_id"],
                               status_message(row["ticket"], status, reason))
+        return self.get_feedback(ticket)
+
+    def assign(self, ticket: str, username: str | None, actor: str, name: str | None = None
+               ) -> dict[str, Any]:
+        """Give a feedback to a colleague (a console account), or to nobody."""
+        with self._transaction():
+            row = self.get_feedback(ticket)
+            if row is None:
+                raise TicketNotFound(ticket)
+            self.db.execute("update feedback set assigned_to = ?, updated = ? where "
+                            "ticket = ?", [username, now(), row["ticket"]])
+            self.log_event(row["ticket"], actor, "assigned", username or "", name)
         return self.get_feedback(ticket)
 
     def forget_user(self, channel: str, user_id: str) -> int:

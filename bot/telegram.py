@@ -28,6 +28,7 @@ from bot.channels import deliver_outbox, outbox_loop, with_retry
 from bot.channels import split as split_text
 from bot.config import Config
 from bot.http import AiohttpRequest
+from handlers.callbacks import RATE, SEP
 from handlers.conversation import SORRY, Conversation
 from handlers.routes import command_menu
 from handlers.types import Message, Option, Reply
@@ -79,6 +80,10 @@ def _keyboard(options: tuple[Option, ...]) -> InlineKeyboardMarkup | None:
             log.warning("option without valid callback data skipped")
             continue
         button = InlineKeyboardButton(option.label[:64], callback_data=option.data)
+        if option.data.startswith(RATE + SEP) and pending and \
+                not pending[-1].callback_data.startswith(RATE + SEP):
+            rows.append(pending)  # 👍 / 👎 on a row of their own, under the card's options
+            pending = []
         if len(option.label) <= 20:
             pending.append(button)
             if len(pending) == 2:

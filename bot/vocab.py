@@ -112,3 +112,14 @@ def status_choices() -> str:
 def category_choices() -> str:
     return "Loại là một trong: " + ", ".join(
         f"{label} ({code})" for code, label in CATEGORIES.items()) + "."
+
+
+def answer_message(ticket: str, answer: str) -> str:
+    """What the citizen receives for a staff answer (the chat previews exactly this)."""
+    return f"Trả lời phản ánh {ticket}:\n\n{answer}\n\nXem lại: /tracuu {ticket}"
+
+
+def status_message(ticket: str, status: str, reason: str | None = None) -> str:
+    """What the citizen receives when their feedback changes status."""
+    text = f"Phản ánh {ticket} chuyển sang: {status_label(status)}."
+    return f"{text}\nLý do: {reason}" if reason else text

@@ -18,6 +18,7 @@ FEEDBACK = "fb"  # fb (start), fb:<action>[:<value>]
 STAFF = "s"  # s:<action>:<ticket>[:<status>]
 HELP = "help"
 SOURCE = "src"  # src:<answer key>: where an answer item's facts come from
+RATE = "r"  # r:<question id>:y|n: "Hữu ích? 👍 / 👎" under an answer
 
 # The menu's paths.
 MENU_FIELDS = "p"

@@ -23,7 +23,7 @@ from bot.knowledge import Knowledge
 from bot.matcher import Match, Matcher
 from bot.storage import Storage
 from bot.text import clean, fold
-from handlers import feedback, intents, offices, routes, screens, staff, topic
+from handlers import feedback, intents, offices, ratings, routes, screens, staff, topic
 from handlers.cards import MENU
 from handlers.context import Context
 from handlers.state import UserState
@@ -230,27 +230,37 @@ def answer(ctx: Context, msg: Message, text: str, state: UserState) -> list[Repl
     match = ctx.matcher.match(text)
     followed = topic.read(ctx, text, match, state)
     if followed is not None:
-        ctx.storage.log_question(msg.channel, text, "context", followed.aspect,
-                                 followed.entry.id, None,
-                                 followed.item.answer.key if followed.item else None)
-        return screens.follow_up(ctx, followed, state)
+        asked = ctx.storage.log_question(msg.channel, text, "context", followed.aspect,
+                                         followed.entry.id, None,
+                                         followed.item.answer.key if followed.item else None)
+        return rated(screens.follow_up(ctx, followed, state), asked, state)
     best = match.hits[0] if match.hits else None
     aspect = topic.carried_aspect(text, match, state)
     if match.status == "unknown" and match.reason != "off_topic":
         state["asked"] = text[:1000]  # "hỏi cán bộ" forwards it
     else:
         state.pop("asked", None)  # only the question just left unanswered is forwarded
-    ctx.storage.log_question(msg.channel, text, match.status, aspect,
-                             best.entry.id if best else None, best.score if best else None,
-                             match.answer.answer.key if match.answer else None)
+    asked = ctx.storage.log_question(msg.channel, text, match.status, aspect,
+                                     best.entry.id if best else None,
+                                     best.score if best else None,
+                                     match.answer.answer.key if match.answer else None)
     if match.status == "answer" and match.answer is None:
         topic.remember(state, best.entry, aspect)
-        return screens.show(ctx, best.entry, aspect, state)
+        return rated(screens.show(ctx, best.entry, aspect, state), asked, state)
     if match.status in ("answer", "suggest") and (match.answer or match.aspect):
         # the entry answered, or offered as the likeliest: follow-ups are about it
         topic.remember(state, best.entry, aspect,
                        match.answer.answer.key if match.answer else None)
-    return [screens.reply_for(ctx, match)]
+    reply = screens.reply_for(ctx, match)
+    return [ratings.offer(reply, asked, state) if match.status == "answer" else reply]
+
+
+def rated(replies: list[Reply], question_id: int | None, state: UserState) -> list[Reply]:
+    """An answer with "Hữu ích? 👍 / 👎" under its last reply, unless that reply asks
+    something (the citizen's commune): a typed number must answer the question."""
+    if replies and not state.get("awaiting"):
+        replies[-1] = ratings.offer(replies[-1], question_id, state)
+    return replies
 
 
 def _same(word: str, form: str) -> bool:

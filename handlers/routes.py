@@ -9,7 +9,7 @@ A new command is one ``Command(...)`` line in its module.
 
 from __future__ import annotations
 
-from handlers import feedback, offices, screens, staff
+from handlers import feedback, offices, ratings, screens, staff
 from handlers.callbacks import HELP, SEP
 from handlers.cards import MENU, stale
 from handlers.context import ButtonHandler, Command, Context
@@ -94,7 +94,8 @@ def _merged(tables: list[dict]) -> dict:
 
 
 BUTTONS: dict[str, ButtonHandler] = _merged([
-    screens.BUTTONS, offices.BUTTONS, feedback.BUTTONS, staff.BUTTONS, {HELP: help_pressed}])
+    screens.BUTTONS, offices.BUTTONS, feedback.BUTTONS, staff.BUTTONS, ratings.BUTTONS,
+    {HELP: help_pressed}])
 BY_NAME: dict[str, Command] = _merged([{name: c for name in (c.name, *c.aliases)}
                                        for c in COMMANDS])
 UNKNOWN_COMMAND = ("Mình chưa hiểu lệnh này. Các lệnh dùng được: "

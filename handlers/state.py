@@ -50,3 +50,4 @@ class UserState(TypedDict, total=False):
     office: str  # the id of the citizen's own commune office
     topic: Topic  # the entry last shown, for follow-ups
     asked: str  # the last question the bot could not answer, to forward to staff
+    rate: list[int]  # ids of the last questions answered, which this user may rate

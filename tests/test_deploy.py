@@ -323,3 +323,54 @@ def test_database_path_reads_files_and_refuses_urls(tmp_path, monkeypatch):
     for url in ("postgresql+psycopg://u:p@h/db", "mysql://h/db", "postgres:user@host"):
         with pytest.raises(ConfigError):
             database_path(url)
+
+
+def test_the_installed_console_ships_its_pages_and_stylesheet(installed, tmp_path):
+    """``pip install .`` carries the console's templates and CSS (package data)."""
+    import signal
+    import urllib.request
+
+    clone, motcua = installed
+    port = closed_port()  # free, nothing listens there
+    proc = subprocess.Popen([str(motcua), "--db", str(tmp_path / "c.db"), "console",
+                             "--listen", f"127.0.0.1:{port}"], cwd=tmp_path,
+                            env=clean_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        line = proc.stderr.readline()
+        while line and "trang cán bộ ở" not in line:
+            line = proc.stderr.readline()
+        assert f"http://127.0.0.1:{port}" in line
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/dang-nhap", timeout=10)
+        assert "Đăng nhập" in page.read().decode() and "motcua_phien" in page.headers[
+            "Set-Cookie"]
+        css = urllib.request.urlopen(f"http://127.0.0.1:{port}/static/console.css", timeout=10)
+        assert b"--brand" in css.read()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Traceback" not in err, err
+
+
+def test_a_console_port_in_use_is_one_line(tmp_path):
+    telegram = FakeTelegram().start()
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        result = run_motcua("--db", str(tmp_path / "c.db"), "console", "--listen",
+                            f"127.0.0.1:{port}", env=clean_env())
+        assert one_line_error(result) == (
+            f"motcua console: cổng 127.0.0.1:{port} của trang cán bộ đang có chương trình "
+            "khác dùng: dừng chương trình đó hoặc chọn cổng khác (MOTCUA_CONSOLE_LISTEN, "
+            "--listen)")
+        result = run_bot(tmp_path, TELEGRAM_BOT_TOKEN=telegram.token,
+                         TELEGRAM_API_BASE_URL=telegram.base_url,
+                         MOTCUA_CONSOLE_LISTEN=f"127.0.0.1:{port}")
+        assert one_line_error(result).startswith(f"motcua run: cổng 127.0.0.1:{port} của trang "
+                                                 "cán bộ")
+        assert result.returncode == 1
+    finally:
+        taken.close()
+        telegram.stop()

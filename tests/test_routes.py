@@ -111,7 +111,7 @@ def test_help_texts_list_the_commands_of_the_table(conversation):
 
 def test_callback_prefixes_are_the_ones_already_sent():
     """Buttons sent before an upgrade must still reach a handler."""
-    assert set(routes.BUTTONS) == {"m", "e", "o", "fb", "s", "help", "src"}
+    assert set(routes.BUTTONS) == {"m", "e", "o", "fb", "s", "help", "src", "r"}
 
 
 def test_stored_names_survive_an_upgrade():
@@ -121,7 +121,8 @@ def test_stored_names_survive_an_upgrade():
                                    "confirm"}
     assert set(UserState.__annotations__) == {"options", "labels", "flow", "fb",
                                               "staff_answer", "awaiting", "office", "topic",
-                                              "asked", "staff_preview", "staff_close"}
+                                              "asked", "staff_preview", "staff_close",
+                                              "rate"}
 
 
 # --- code layout ---------------------------------------------------------------------------
