@@ -158,12 +158,10 @@ def add_parser(sub, command) -> None:
     q.add_argument("--name", help='the name shown, e.g. "Nguyễn Thị Lan"')
     q.add_argument("--chat", metavar="CHANNEL:ID", help="the chat staff id, e.g. telegram:111")
     command(ssub, "list", staff_list)
-    q = command(ssub, "remove", staff_remove)
-    q.add_argument("username")
-    q = command(ssub, "passwd", staff_passwd)
-    q.add_argument("username")
-    q = command(ssub, "link", staff_link)
-    q.add_argument("username")
+    for name, action in (("remove", staff_remove), ("passwd", staff_passwd),
+                         ("link", staff_link)):
+        q = command(ssub, name, action)
+        q.add_argument("username", help="the login name")
     q.add_argument("chat_id", nargs="?", metavar="CHANNEL:ID",
                    help="e.g. telegram:111; leave out to unlink")
 

@@ -8,8 +8,8 @@ import pytest
 
 from bot import ratings
 from handlers.types import Message
-from test_telegram import CITIZEN, buttons, tg  # noqa: F401 - the fixture
-from test_zalo import CITIZEN as ZALO_CITIZEN, both  # noqa: F401 - the fixture
+from test_telegram import tg  # noqa: F401 - the fixture
+from test_zalo import both  # noqa: F401 - the fixture
 
 QUESTION = "làm giấy khai sinh cần giấy tờ gì"
 
