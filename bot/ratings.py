@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.storage import Storage, now
+from bot.storage import Storage, now, period_where
 
 
 def record(storage: Storage, question_id: int, useful: bool) -> str | None:
@@ -29,13 +29,8 @@ def record(storage: Storage, question_id: int, useful: bool) -> str | None:
 def per_entry(storage: Storage, since: str | None = None, until: str | None = None
               ) -> list[dict[str, Any]]:
     """For each entry rated in the period: 👍, 👎, the share of 👍; most 👎 first."""
-    where, params = ["entry_id is not null"], []
-    if since:
-        where.append("at >= ?")
-        params.append(since)
-    if until:
-        where.append("at < ?")
-        params.append(until)
+    period, params = period_where(since, until)
+    where = ["entry_id is not null", *period]
     rows = storage.db.query(
         "select entry_id, sum(useful) as up, sum(1 - useful) as down, count(*) as total "
         f"from ratings where {' and '.join(where)} group by entry_id "

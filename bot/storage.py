@@ -36,6 +36,18 @@ VN_TIME = dt.timezone(dt.timedelta(hours=7), "Asia/Ho_Chi_Minh")  # no daylight 
 from bot.migrations import MIGRATIONS  # noqa: E402,F401  (the schema, in one place)
 
 
+def period_where(since: str | None, until: str | None) -> tuple[list[str], list[str]]:
+    """SQL conditions (and their values) on ``at`` for [since, until); None: unbounded."""
+    where, params = [], []
+    if since:
+        where.append("at >= ?")
+        params.append(since)
+    if until:
+        where.append("at < ?")
+        params.append(until)
+    return where, params
+
+
 class StorageError(Exception):
     """A write could not be committed; nothing may be confirmed to the citizen."""
 
@@ -293,12 +305,9 @@ class Storage:
             if value:
                 where.append(f"{column} = ?")
                 params.append(value)
-        if since:
-            where.append("at >= ?")
-            params.append(since)
-        if until:
-            where.append("at < ?")
-            params.append(until)
+        period, values = period_where(since, until)
+        where += period
+        params += values
         sql = "select * from feedback" + (" where " + " and ".join(where) if where else "")
         sql += " order by id"
         if limit:

@@ -15,6 +15,7 @@ import yaml
 from rapidfuzz import fuzz, process
 
 from bot import ratings, reports
+from bot.storage import period_where
 from bot.console import charts
 from bot.console.filters import Filters
 from bot.text import fold
@@ -26,13 +27,7 @@ DAYS_SHOWN = 90   # questions per day when the period has no start
 
 
 def _period_sql(since: str | None, until: str | None) -> tuple[str, list[str]]:
-    where, params = [], []
-    if since:
-        where.append("at >= ?")
-        params.append(since)
-    if until:
-        where.append("at < ?")
-        params.append(until)
+    where, params = period_where(since, until)
     return (" and " + " and ".join(where)) if where else "", params
 
 
