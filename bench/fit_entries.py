@@ -49,13 +49,13 @@ from bot import knowledge as kb  # noqa: E402
 from bot.matcher import Matcher  # noqa: E402
 from bot.matcher.fusion import (CONFIDENCE, FEATURES, MODEL_FILE, confidence_row,  # noqa: E402
                                  load_model, rank)
+from bot.matcher.scoring import SHOWN, decide_scores  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 DEV = [DATA / "eval.tsv", DATA / "eval_holdout.tsv", DATA / "eval_holdout2.tsv",
        DATA / "oos_dev.tsv"]
 SEED, FOLDS = 7, 5
 COST, CWRONG, OOS_ANSWERED, REJECT = 10, 0.01, 0.01, 0.965
-SHOWN = 3  # suggestions a reply lists (handlers/screens.py)
 BINS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01]
 
 
@@ -117,10 +117,8 @@ def cross_validated(data):
 
 
 def status(p1: float, p2: float, shown: float, t: dict) -> str:
-    """As ``scoring.decide``: suggest when the right entry is likely among those shown."""
-    if p1 >= t["answer_at"] and p1 - p2 >= t["margin"]:
-        return "answer"
-    return "suggest" if shown >= t["suggest_at"] else "unknown"
+    """``scoring.decide`` at the thresholds ``t``."""
+    return decide_scores(p1, p2, shown, t["answer_at"], t["margin"], t["suggest_at"])
 
 
 def choose(outs) -> dict:
@@ -228,10 +226,11 @@ def main() -> None:
                        "confidence": sure.as_dict(CONFIDENCE)}}, indent=1) + "\n",
             encoding="utf-8")
         print(f"wrote {MODEL_FILE.relative_to(ROOT)}")
-    for path in args.report:
-        rows = dataset(matcher, read(path))
+    if args.report:
         final = load_model()
         thresholds = json.loads(MODEL_FILE.read_text(encoding="utf-8"))["thresholds"]
+    for path in args.report:
+        rows = dataset(matcher, read(path))
         outs = [outcome(d, rank(final, d[3].tolist()) if d[2] else []) for d in rows]
         print(f"\n{path.name} with the written model:")
         print("\n".join(reliability(outs)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.knowledge import KINDS, Entry, is_placeholder
-from bot.matcher import HINT_AT, Match
+from bot.matcher import HINT_AT, SHOWN, Match
 from bot.text import fold
 from handlers import offices, topic
 from handlers.callbacks import (ENTRY, FB_ASK, FEEDBACK, MENU_FIELD, MENU_FIELDS, MENU_KIND,
@@ -137,7 +137,7 @@ def reply_for(ctx: Context, match: Match) -> Reply:
         return Reply(f"Nếu bạn hỏi về “{best.title}”, {ASPECT_TITLES[match.aspect].lower()}:"
                      f"\n{brief(part, 400)}\n\nHoặc ý bạn là một trong các mục sau?",
                      [entry_option(best, match.aspect), *others, MENU])
-    options = [entry_option(h.entry, match.aspect) for h in match.hits[:3]]
+    options = [entry_option(h.entry, match.aspect) for h in match.hits[:SHOWN]]
     return Reply("Ý bạn là một trong các mục sau? Chọn một mục nhé:", options + [MENU])
 
 

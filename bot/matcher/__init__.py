@@ -44,7 +44,7 @@ from bot.matcher.core import CACHE_SIZE, Matcher
 from bot.matcher.cues import ASPECTS, CUES, SOFT_CUES
 from bot.matcher.parallel import CHILD_TIMEOUT, PARALLEL_AT, map_halves
 from bot.matcher.scoring import (ANSWER_AT, BLEND, ENTRY_Q, EVIDENCE, FOREIGN, HINT_AT,
-                                 IMPORTED_PRIOR, LONG_AT, MARGIN, MAX_HITS, MISMARKED,
+                                 IMPORTED_PRIOR, LONG_AT, MARGIN, MAX_HITS, MISMARKED, SHOWN,
                                  OFF_TOPIC, OFF_TOPIC_DAMP, Q_SHARE, SUGGEST_AT, UNKNOWN,
                                  UNKNOWN_PAIR, UNPAIRED, Doc, Hit, Match, decide,
                                  entry_score, matched_features, query_weights)
@@ -55,7 +55,7 @@ __all__ = [
     "CANDIDATES", "CHILD_TIMEOUT", "CONTEXT", "CORRECTED", "CUES", "EAGER_ARRAY", "ENTRY_Q",
     "EVIDENCE", "FOCUS_MIN", "FOREIGN", "HINT_AT", "IMPORTED_PRIOR", "LONG_AT", "MARGIN",
     "MAX_HITS", "MISMARKED", "OFF_TOPIC", "OFF_TOPIC_DAMP", "PARALLEL_AT", "POSTING_CAP",
-    "Q_SHARE", "RERANK", "SHORTLIST_FLOOR", "SOFT_CUES", "SUGGEST_AT", "UNKNOWN",
+    "Q_SHARE", "RERANK", "SHORTLIST_FLOOR", "SHOWN", "SOFT_CUES", "SUGGEST_AT", "UNKNOWN",
     "UNKNOWN_PAIR", "UNPAIRED", "WEAK",
     "ITEM_AT", "PROMOTE_AT", "AnswerIndex", "ItemHit",
     "Analyzer", "Candidates", "Doc", "Features", "Hit", "Match", "Matcher", "OffTopic",

@@ -220,11 +220,10 @@ class Matcher:
         terms, aspect, off = read.terms, read.aspect, read.off
         if not read.entries:
             return Match(question, "unknown", aspect, [], read.reason)
-        hits = [Hit(e, round(p, 4)) for e, p in
-                zip(read.entries, fusion.rank(self.model, read.rows))]
-        raw = {e.id: s for e, s in zip(read.entries, read.raw)}
-        hits.sort(key=lambda h: (-h.score, -raw[h.entry.id], h.entry.id))
-        hits = hits[:MAX_HITS]
+        scored = [(round(p, 4), s, e) for p, s, e in
+                  zip(fusion.rank(self.model, read.rows), read.raw, read.entries)]
+        scored.sort(key=lambda t: (-t[0], -t[1], t[2].id))  # ties: the analyser's score
+        hits = [Hit(e, p) for p, _, e in scored[:MAX_HITS]]
         status = decide(hits)
         parts = self.analyzer.aspects(terms)
         # sure of the entry: its items (and those that apply to it); else the first few's

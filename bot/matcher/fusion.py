@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.matcher.model import LogisticModel
-from bot.matcher.scoring import Doc
+from bot.matcher.scoring import ENTRY_MODEL, Doc
 
-MODEL_FILE = Path(__file__).with_name("entry_model.json")
+MODEL_FILE = ENTRY_MODEL
 K1, B = 1.2, 0.75  # BM25's term-frequency saturation and length normalisation
 
 FEATURES = (
@@ -59,6 +59,12 @@ CONFIDENCE = (
     "off",
     "candidates",  # log of the number of entries scored
 )
+
+
+# CONFIDENCE's columns taken as they are from the first entry's row of FEATURES
+_FROM_ROW = tuple(FEATURES.index(n) for n in
+                  ("score", "score_gap", "bm25", "bm25_gap", "coverage", "long", "unknown",
+                   "off"))
 
 
 @dataclass(frozen=True)
@@ -122,8 +128,8 @@ def confidence_row(probs: list[float], table: list[list[float]]) -> list[float]:
     top = max(range(len(probs)), key=probs.__getitem__)
     second = max((p for i, p in enumerate(probs) if i != top), default=0.0)
     r = table[top]
-    return [probs[top], probs[top] - second, r[0], r[2], r[3], r[5], r[6], r[7], r[10],
-            r[11], math.log(len(probs))]
+    return [probs[top], probs[top] - second, *(r[i] for i in _FROM_ROW),
+            math.log(len(probs))]
 
 
 def rank(model: EntryModel, table: list[list[float]]) -> list[float]:

@@ -21,7 +21,8 @@ from bot.text import is_syllable
 
 # Thresholds on a hit's score, the entry model's probability (``fusion``): chosen from
 # the held-out reliability table by bench/fit_entries.py and stored with the model.
-_FITTED = json.loads(Path(__file__).with_name("entry_model.json").read_text("utf-8"))
+ENTRY_MODEL = Path(__file__).with_name("entry_model.json")  # fusion's model file
+_FITTED = json.loads(ENTRY_MODEL.read_text("utf-8"))
 ANSWER_AT = _FITTED["thresholds"]["answer_at"]
 SUGGEST_AT = _FITTED["thresholds"]["suggest_at"]
 HINT_AT = _FITTED["thresholds"]["hint_at"]  # below SUGGEST_AT: unknown, but the best
@@ -163,7 +164,15 @@ def decide(hits: list[Hit]) -> str:
     """"answer" when the best hit is sure and clear of the second (MARGIN), "suggest"
     when the right entry is likely among the SHOWN first hits (their scores summed:
     "đất đai" is one of two land procedures, neither sure alone), else "unknown"."""
-    second = hits[1].score if len(hits) > 1 else 0.0
-    if hits and hits[0].score >= ANSWER_AT and hits[0].score - second >= MARGIN:
+    return decide_scores(hits[0].score if hits else 0.0,
+                         hits[1].score if len(hits) > 1 else 0.0,
+                         sum(h.score for h in hits[:SHOWN]))
+
+
+def decide_scores(first: float, second: float, shown: float, answer_at: float = ANSWER_AT,
+                  margin: float = MARGIN, suggest_at: float = SUGGEST_AT) -> str:
+    """``decide`` on the scores alone: the first, the second, the sum of the SHOWN first
+    (bench/fit_entries.py chooses the thresholds with it)."""
+    if first >= answer_at and first - second >= margin:
         return "answer"
-    return "suggest" if sum(h.score for h in hits[:SHOWN]) >= SUGGEST_AT else "unknown"
+    return "suggest" if shown >= suggest_at else "unknown"
