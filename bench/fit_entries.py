@@ -48,7 +48,8 @@ from fitting import fit_logistic  # noqa: E402
 from bot import knowledge as kb  # noqa: E402
 from bot.matcher import Matcher  # noqa: E402
 from bot.matcher.fusion import (CONFIDENCE, FEATURES, MODEL_FILE, confidence_row,  # noqa: E402
-                                 load_model, rank)
+                                 load_model, rank, unfitted)
+from bot.matcher.model import StaleModel  # noqa: E402
 from bot.matcher.scoring import SHOWN, decide_scores  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
@@ -201,7 +202,11 @@ def main() -> None:
     from machine import describe
 
     print(describe())
-    matcher = Matcher(kb.load())
+    try:
+        written = load_model()
+    except StaleModel:  # the features changed: the rows are all a fit needs
+        written = unfitted()
+    matcher = Matcher(kb.load(), written)
     sets = [p for p in DEV if p.exists()]
     data = [d for p in sets for d in dataset(matcher, read(p))]
     print("development sets:", ", ".join(p.name for p in sets),

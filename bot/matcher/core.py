@@ -49,7 +49,7 @@ class Matcher:
       ``bot.matcher.features(terms)`` turns them into weighted features.
     """
 
-    def __init__(self, knowledge: Knowledge):
+    def __init__(self, knowledge: Knowledge, model: fusion.EntryModel | None = None):
         self.knowledge = knowledge
         self.analyzer = Analyzer(knowledge)
         self._cache: dict[str, Match] = {}
@@ -83,7 +83,7 @@ class Matcher:
         self.off_topic = OffTopic(phrases, self.vocabulary | self.analyzer.stop_plain)
         self.answers = AnswerIndex(knowledge, self.analyzer, self.idf, self.max_idf)
         self.items = ItemRanker(knowledge, self.analyzer, self.answers)
-        self.model = fusion.load_model()
+        self.model = model or fusion.load_model()  # bench/fit_entries.py fits a new one
 
     def _analyse(self, texts: list[str]) -> list[tuple[Features, bool]]:
         """Features of each entry text, and whether it is made only of stop words. A
@@ -180,9 +180,10 @@ class Matcher:
             self._cache[question] = cached
         return cached
 
-    def scored(self, question: str) -> Scored:
-        """The question read, and every shortlisted entry with the analyser's score and
-        the values of ``fusion.FEATURES`` (what the entry model decides on)."""
+    def scored(self, question: str, kind: str | None = None) -> Scored:
+        """The question read, and every shortlisted entry (of ``kind`` only, when given)
+        with the analyser's score and the values of ``fusion.FEATURES`` (what the entry
+        model decides on)."""
         terms, aspect = self.read(question)
         off = self.off_topic.hits(terms)
         feats = features([t for i, t in enumerate(terms) if i not in off])
@@ -205,15 +206,25 @@ class Matcher:
         found = [(i, round(damp * docs[i].prior * entry_score(
                     docs[i], matched[i], weights, total, coverage[i], self.idf, long_share,
                     filler), 4)) for i in shortlist if matched[i]]
-        found = [(i, s) for i, s in found if s > 0]
+        found = [(i, s) for i, s in found if s > 0 and kind in (None, docs[i].entry.kind)]
         unknown = sum(w for f, w in weights.items() if f not in postings) / total
         table = fusion.rows([s for _, s in found],
                             [fusion.bm25(docs[i], matched[i], weights, self.avg_length)
                              for i, _ in found],
                             [coverage[i] for i, _ in found], total, 1 - long_share, unknown,
-                            bool(off), [docs[i].prior != 1.0 for i, _ in found])
+                            bool(off), [docs[i].prior != 1.0 for i, _ in found],
+                            bool(aspect or self.analyzer.aspects(terms)))
         return Scored(terms, aspect, bool(off), "", [docs[i].entry for i, _ in found],
                       [s for _, s in found], table)
+
+    def procedures(self, text: str) -> list[Hit]:
+        """The procedures a text names, most likely first, each with the ranking model's
+        probability among procedures alone: a complaint ("cán bộ hẹn đi hẹn lại khi tôi
+        làm khai sinh") is about the complaint first, but it may name a procedure."""
+        read = self.scored(text, "procedure")
+        hits = [Hit(e, round(self.model.rank.probability(r), 4))
+                for e, r in zip(read.entries, read.rows)]
+        return sorted(hits, key=lambda h: (-h.score, h.entry.id))[:MAX_HITS]
 
     def _match(self, question: str) -> Match:
         read = self.scored(question)
