@@ -159,15 +159,33 @@ class Matcher:
 
     def _revive(self, terms: list[Term]) -> list[Term]:
         """An unmarked syllable that is a stop word only once folded ("tu" for "từ")
-        is kept when it forms a knowledge word with a neighbour ("khai tu" = khai tử)."""
+        is kept when it forms a knowledge word with a neighbour ("khai tu" = khai tử).
+        One typed exactly as a stop word ("tui", "con") is kept only where the knowledge
+        writes that word with it in this very spelling ("con nuôi", not "túi mất")."""
+        exact_stop = self.analyzer.stop_exact
         for i, t in enumerate(terms):
             if not t.stop or t.marked:
                 continue
-            left = i > 0 and f"{terms[i - 1].plain}_{t.plain}" in self.idf
-            right = i + 1 < len(terms) and f"{t.plain}_{terms[i + 1].plain}" in self.idf
-            if left or right:
-                t.stop = False
+            verbatim = t.exact in exact_stop
+            for pair, side in ((i - 1, i), (i, i + 1)):
+                if pair < 0 or side >= len(terms):
+                    continue
+                a, b = terms[pair], terms[side]
+                f = f"{a.plain}_{b.plain}"
+                if f in self.idf and (not verbatim or self._pair_spelled(f, 0 if pair == i else 1,
+                                                                          t.exact)):
+                    t.stop = False
+                    break
         return terms
+
+    def _pair_spelled(self, pair: str, at: int, exact: str) -> bool:
+        """Does some entry write this syllable pair with ``exact`` at position ``at``?"""
+        for i in self.postings.get(pair, ()):
+            seen = self.docs[i].exact[pair]
+            forms = seen if type(seen) is set else (seen,)
+            if any(form[at] == exact for form in forms):
+                return True
+        return False
 
     def match(self, question: str) -> Match:
         """Match a question; the same question text is answered from a small cache,
