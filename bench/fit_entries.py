@@ -56,7 +56,7 @@ DATA = ROOT / "tests" / "data"
 DEV = [DATA / "eval.tsv", DATA / "eval_holdout.tsv", DATA / "eval_holdout2.tsv",
        DATA / "oos_dev.tsv"]
 SEED, FOLDS = 7, 5
-COST, CWRONG, OOS_ANSWERED, REJECT = 10, 0.01, 0.01, 0.965
+COST, CWRONG, OOS_ANSWERED, REJECT = 10, 0.01, 0.01, 0.975
 BINS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01]
 
 

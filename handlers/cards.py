@@ -271,7 +271,7 @@ def entry_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) ->
     options: list[Option] = []
     if entry.kind == "feedback_channel" and entry.get("starts_feedback"):
         options.append(Option("✍️ Gửi phản ánh qua bot", FEEDBACK))
-    if entry.get("url"):
+    if entry.get("url") and entry.kind != "contact":  # a contact's lines give it already
         options.append(Option("🌐 Mở trang", url=entry.get("url")))
     options.extend(_link_options(knowledge, entry))
     options.append(MENU)
