@@ -219,8 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--knowledge", metavar="DIR",
                         help="knowledge folder (default: MOTCUA_KNOWLEDGE, else ./knowledge when it "
                         "holds office.yaml, else the bundled one)")
-    parser.add_argument("--db", metavar="FILE",
-                        help="SQLite file (default: MOTCUA_DB or data/motcua.db)")
+    parser.add_argument("--db", metavar="FILE|URL",
+                        help="SQLite file or postgresql:// URL (default: MOTCUA_DB or "
+                        "data/motcua.db)")
     parser.add_argument("--create", action="store_true",
                         help="create the database when it does not exist (run and chat "
                         "always do; other commands refuse a missing one)")
@@ -308,6 +309,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot import staff_cli
 
     staff_cli.add_parser(sub, command)
+
+    from bot import dbcopy
+
+    dbcopy.add_parser(sub, command)
 
     p = sub.add_parser("questions", help="questions log",
                        description="What citizens asked, to grow the knowledge base.")
