@@ -39,8 +39,9 @@ log = logging.getLogger(__name__)
 
 SCHEMES = ("postgresql://", "postgres://")
 # a claimed outbox message not marked sent or failed within the lease goes out again
-# (its process died); longer than a batch of sends with their retries takes
-LEASE = float(os.environ.get("MOTCUA_OUTBOX_LEASE", 120))
+# (its process died); longer than a batch of sends with their retries takes.
+# MOTCUA_OUTBOX_LEASE (seconds) changes it
+LEASE = 120.0
 CLAIM_BATCH = 20
 FLOOD_WINDOW = 60.0
 OPEN: "weakref.WeakSet[PgDatabase]" = weakref.WeakSet()  # every pool not yet dropped
@@ -228,6 +229,7 @@ class PgBackend:
     def __init__(self, url: str, migrations: list[list[str]]):
         self.db = PgDatabase(url, identity_tables(migrations))
         self.errors = self.unavailable = (self.db.Error,)
+        self.lease = float(os.environ.get("MOTCUA_OUTBOX_LEASE") or LEASE)
         self._flood_calls = 0
         try:
             self._migrate(migrations)
@@ -284,7 +286,7 @@ class PgBackend:
             "where channel = ? and sent_at is null and attempts < 10 and held is null "
             "and (claimed_until is null or claimed_until < ?) order by id limit ? "
             "for update skip locked) returning *",
-            [now + LEASE, channel, now, min(limit, CLAIM_BATCH)])
+            [now + self.lease, channel, now, min(limit, CLAIM_BATCH)])
         return sorted(rows, key=lambda row: row["id"])
 
     def mark_failed(self, message_id: int, error: str) -> None:

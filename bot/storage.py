@@ -182,7 +182,7 @@ class Storage:
         return list(self.db.query(
             "select lower(trim(text)) as question, count(*) as times, max(at) as last "
             "from questions where status = 'unknown' group by 1 "
-            "order by times desc, last desc limit ?", [limit]))
+            "order by times desc, last desc, question limit ?", [limit]))
 
     # --- per-user conversation state ------------------------------------------
 
