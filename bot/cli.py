@@ -22,6 +22,7 @@ def _conversation(args: argparse.Namespace, db: str | None = None):
     from bot import cache
     from handlers.conversation import Conversation
 
+    storage = Storage(db)  # first: a server that cannot be reached stops before any work
     knowledge, matcher = cache.load(args.knowledge)
     if matcher is None:
         for problem in knowledge.errors:
@@ -29,7 +30,7 @@ def _conversation(args: argparse.Namespace, db: str | None = None):
         print(f"motcua: {len(knowledge.errors)} lỗi trong thư mục kiến thức {knowledge.root}: "
               "sửa các dòng trên (motcua validate) rồi chạy lại", file=sys.stderr)
         raise SystemExit(1)
-    return Conversation(knowledge, Storage(db), matcher)
+    return Conversation(knowledge, storage, matcher)
 
 
 def match_json(conv, match: Match) -> dict[str, Any]:

@@ -150,14 +150,18 @@ class PgDatabase:
         try:  # once, so that a wrong URL is one clear line at once, not a pool's retries
             psycopg.connect(url, connect_timeout=5, autocommit=True).close()
         except psycopg.Error as exc:
-            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            reason = " ".join(str(exc).split()) or type(exc).__name__
             password = urlsplit(url).password
             if password:
                 reason = reason.replace(password, "***")
             raise Unavailable(f"cannot connect to PostgreSQL {masked(url)}: {reason}") from exc
+        # check: a connection the server dropped (a restart, a standby promoted) is
+        # replaced before use rather than failing the statement given to it
         self.pool = pool.ConnectionPool(url, min_size=1, max_size=max_size, open=False,
-                                        kwargs={"autocommit": True}, timeout=10,
-                                        num_workers=1)
+                                        kwargs={"autocommit": True,
+                                                "application_name": "motcua"},
+                                        timeout=10, num_workers=1,
+                                        check=pool.ConnectionPool.check_connection)
         OPEN.add(self)
         try:
             self.pool.open(wait=True, timeout=10)

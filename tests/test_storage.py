@@ -229,3 +229,20 @@ def test_a_wrong_server_is_a_storage_error_without_the_password(tmp_path):
     with pytest.raises(StorageError) as error:
         Storage(f"postgresql://bot:mat-khau@/motcua?host={tmp_path}", strict=True)
     assert "mat-khau" not in str(error.value) and "bot:***@" in str(error.value)
+
+
+def test_connections_the_server_dropped_are_replaced_before_use(pg_url):
+    """What a bot process sees of a server restart or a standby promoted: its pooled
+    connections are cut. The next writes must work, not fail on a dead connection."""
+    import psycopg
+    from conftest import PG_URL
+
+    storage = Storage(pg_url, strict=True)
+    storage.add_feedback("zalo", "u1", "khac", "x" * 20)
+    with psycopg.connect(PG_URL, autocommit=True) as admin:
+        cut = admin.execute("select count(pg_terminate_backend(pid)) from pg_stat_activity "
+                            "where application_name = 'motcua'").fetchone()[0]
+    assert cut >= 1
+    assert storage.add_feedback("zalo", "u2", "khac", "y" * 20).endswith("-000002")
+    storage.set_state("zalo", "u2", {"flow": "x"})
+    assert storage.get_state("zalo", "u2") == {"flow": "x"}
