@@ -302,7 +302,7 @@ class PgBackend:
     def note_message(self, channel: str, user_id: str) -> int:
         now = time.time()
         self._flood_calls += 1
-        if self._flood_calls % 1000 == 0:  # users who stopped writing
+        if self._flood_calls % 100 == 0:  # users who stopped writing
             self.db.execute("delete from flood where at < ?", [now - FLOOD_WINDOW])
         return self.db.execute(
             "with gone as (delete from flood where channel = ? and user_id = ? and at < ?), "

@@ -399,6 +399,8 @@ class Storage:
                 "updated = ? where channel = ? and user_id = ?", [now(), channel, user_id])
             self.db.execute("delete from state where channel = ? and user_id = ?",
                             [channel, user_id])
+            self.db.execute("delete from flood where channel = ? and user_id = ?",
+                            [channel, user_id])
             self.db.execute("delete from outbox where channel = ? and chat_id = ? and "
                             "sent_at is null", [channel, user_id])
             if channel == "zalo-oa":  # when they last wrote (the consultation window)

@@ -212,6 +212,9 @@ def test_the_flood_limit_counts_every_process(pg_url, knowledge, matcher):
     assert all(r for r in replies[:limit])
     assert "nhắn hơi nhanh" in replies[limit][0].text and replies[limit + 1] == []
     assert convs[1].handle(Message("zalo", "calm", text="khai sinh"))  # others go on
+    convs[0].storage.forget_user("zalo", "fast")  # /xoadulieu: the times go too
+    assert count(convs[1].storage, "flood", "user_id = 'fast'") == 0
+    assert count(convs[1].storage, "flood", "user_id = 'calm'") == 1
 
 
 def test_sql_is_translated_for_postgresql_and_strings_are_kept():
