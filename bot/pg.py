@@ -25,19 +25,15 @@ SQLite never imports this module.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import threading
-import weakref
 import time
+import weakref
 from contextlib import contextmanager
 from typing import Any, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
-log = logging.getLogger(__name__)
-
-SCHEMES = ("postgresql://", "postgres://")
 # a claimed outbox message not marked sent or failed within the lease goes out again
 # (its process died); longer than a batch of sends with their retries takes.
 # MOTCUA_OUTBOX_LEASE (seconds) changes it
@@ -45,10 +41,6 @@ LEASE = 120.0
 CLAIM_BATCH = 20
 FLOOD_WINDOW = 60.0
 OPEN: "weakref.WeakSet[PgDatabase]" = weakref.WeakSet()  # every pool not yet dropped
-
-
-def is_url(target: Any) -> bool:
-    return str(target).lower().startswith(SCHEMES)
 
 
 def masked(url: str) -> str:
