@@ -15,6 +15,7 @@ reply it returns is read as that channel would show it.
     python bench/answers.py --set blind        # the untouched set: the figure only
     python bench/answers.py --misses 30        # the first misses, to read (dev only)
     python bench/answers.py --set blind --first 20   # its first 20 rows: the hard twenty
+    python bench/answers.py --set blind2       # a second untouched set (session 7)
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ from bot.storage import Storage  # noqa: E402
 from bot.text import fold  # noqa: E402
 
 SETS = {"dev": ROOT / "tests" / "data" / "answers_dev.tsv",
-        "blind": ROOT / "tests" / "data" / "answers_blind.tsv"}
+        "blind": ROOT / "tests" / "data" / "answers_blind.tsv",
+        # written blind in session 7 (first 20 rows: its hard twenty); report only
+        "blind2": ROOT / "tests" / "data" / "answers_blind2.tsv"}
 _THOUSANDS = re.compile(r"(?<=\d)[.,](?=\d{3}\b)")
 
 

@@ -59,7 +59,7 @@ from bot.channels import answer, deliver_outbox, outbox_loop, with_retry
 from bot.config import Config
 from bot.zalo import split, without_file
 from handlers.conversation import Conversation
-from handlers.types import Message, Option, Reply
+from handlers.types import Message, Option, Reply, quick_line
 
 log = logging.getLogger(__name__)
 
@@ -150,9 +150,11 @@ def render(reply: Reply) -> list[dict[str, Any]]:
     """The ``message`` objects of a reply: text in chunks, the buttons (5 at most a
     message) under the last chunk; more buttons go evenly into messages of their own
     (6 are 3 and 3, not 5 and a lone one)."""
+    quick = quick_line(reply.options)  # 👍 / 👎 typed: the card keeps its 5 buttons
+    text = f"{reply.text}\n\n{quick}" if quick else reply.text
     out: list[dict[str, Any]] = [{"text": c} for c in split(without_file(
-        reply.text or " ", reply.document))]
-    found = buttons(reply.options)
+        text or " ", reply.document))]
+    found = buttons([o for o in reply.options if not o.quick])
     count = -(-len(found) // MAX_BUTTONS)  # messages needed
     size = -(-len(found) // count) if count else 0
     groups = [found[i:i + size] for i in range(0, len(found), size)] if size else []

@@ -271,23 +271,46 @@ def entry_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) ->
     options: list[Option] = []
     if entry.kind == "feedback_channel" and entry.get("starts_feedback"):
         options.append(Option("✍️ Gửi phản ánh qua bot", FEEDBACK))
-    if entry.get("url"):
+    if entry.get("url") and entry.kind != "contact":  # a contact's lines give it already
         options.append(Option("🌐 Mở trang", url=entry.get("url")))
     options.extend(_link_options(knowledge, entry))
     options.append(MENU)
     return Reply("\n\n".join(parts), options)
 
 
+PART_ICONS = {"documents": "📋", "fee": "💰", "time": "⏱", "place": "📍", "online": "🌐"}
+PART_ITEMS = 4  # documents listed under an answer before "…"
+
+
+def part_line(knowledge: Knowledge, entry: Entry, aspect: str | None) -> str:
+    """A procedure's part, short, to follow an answer that does not give it: the fee
+    under "có được miễn không", the time under an item on when to apply."""
+    if entry.kind != "procedure" or aspect not in PART_ICONS:
+        return ""
+    if aspect == "documents":
+        docs = entry.get("documents", [])
+        more = ["…"] if len(docs) > PART_ITEMS else []
+        return f"{PART_ICONS[aspect]} {ASPECT_TITLES[aspect]}:\n" + \
+            bullets([brief(d, 120) for d in docs[:PART_ITEMS]] + more) if docs else ""
+    body = aspect_body(entry, aspect, knowledge)
+    first = body.splitlines()[0] if body else ""
+    return f"{PART_ICONS[aspect]} {ASPECT_LABELS[aspect]}: {brief(first, 240)}" if first else ""
+
+
 def answer_card(knowledge: Knowledge, entry: Entry, answer: Answer,
                 guess: bool = False, aspect: str | None = None,
-                follow_up: bool = False) -> Reply:
+                follow_up: bool = False, also: str | None = None) -> Reply:
     """A specific question's answer: the answer first, then one line naming the entry it
     is about, then a few ways into that entry's card and the source one tap away. A
     ``guess`` (the matcher was unsure of the entry) says so first; a ``follow_up`` (read
-    against the topic) names the entry in its first line, so the topic is seen kept."""
+    against the topic) names the entry in its first line, so the topic is seen kept.
+    ``also``: a part the question asked that the answer does not give (``part_line``)."""
     icon = KIND_ICONS[entry.kind]
     local = local_fee(knowledge, entry) if aspect == "fee" else ""
     body = "\n".join(t for t in (answer.text.strip(), local) if t)  # the province's amount
+    extra = part_line(knowledge, entry, also)
+    if extra:
+        body = f"{body}\n\n{extra}"
     if guess:
         text = f"Nếu bạn hỏi về “{entry.title}”:\n{body}"
     elif follow_up:

@@ -25,7 +25,7 @@ from handlers import feedback, intents, offices, ratings, routes, screens, staff
 from handlers.cards import MENU
 from handlers.context import Context
 from handlers.state import UserState
-from handlers.types import Message, Option, Reply, pick_hint
+from handlers.types import Message, Option, Reply, numbered, pick_hint
 
 log = logging.getLogger(__name__)
 
@@ -94,9 +94,11 @@ class Conversation:
             log.exception("handler failed on a %s message", msg.kind)
             return [Reply(SORRY, [MENU])]
         try:
-            choices = [o for o in replies[-1].options if o.data] if replies else []
+            choices = numbered(replies[-1].options) if replies else []
             state["options"] = [o.data for o in choices]
             state["labels"] = [o.label for o in choices]  # as shown, to show them again
+            state["quick"] = {o.quick: o.data for o in replies[-1].options
+                              if o.quick and o.data} if replies else {}
             ctx.storage.set_state(msg.channel, msg.user_id, state)
         except Exception:
             log.exception("could not save conversation state")
@@ -187,6 +189,9 @@ def typed_number(text: str) -> int | None:
     return _NAMES[found.group(1) or found.group(2)] if found else None
 
 
+_TONES = re.compile("[\U0001F3FB-\U0001F3FF\uFE0F]")  # skin tones, emoji presentation
+
+
 def picked(text: str, state: UserState) -> str | Reply | None:
     """What a typed number, or an option's own words, picks among the options of the
     last reply (channels without buttons show options as numbered lines): that option's
@@ -200,6 +205,11 @@ def picked(text: str, state: UserState) -> str | Reply | None:
     """
     options = state.get("options") or []
     labels = state.get("labels") or []
+    quick = state.get("quick") or {}
+    reaction = _TONES.sub("", text.strip())  # 👍🏻 is 👍
+    if reaction in quick and not (state.get("flow") or staff.waiting(state)
+                                  or state.get("awaiting")):
+        return quick[reaction]  # a reaction typed under the last reply
     number = typed_number(text)
     if number is not None and 1 <= number <= len(options):
         return options[number - 1]

@@ -302,17 +302,16 @@ def _move(state: UserState, moved: Moved) -> list[Reply]:
 # --- what the steps show -----------------------------------------------------------------
 
 
-# A procedure named in a complaint is a minor candidate beside the complaint FAQs (the
-# fitted scores are probabilities that the text asks about that entry), so the bar is
-# low; "Không liên quan thủ tục cụ thể" is always offered, a wrong offer costs one tap.
-OFFER_AT = 0.05
+# The ranking model's probability among procedures alone (``Matcher.procedures``) from
+# which a procedure is offered; "Không liên quan thủ tục cụ thể" is always offered, so a
+# wrong offer costs one tap.
+OFFER_AT = 0.1
 
 
 def _offer_procedures(ctx: Context, fb: FeedbackState, again: bool = False) -> Moved:
     """Offer the procedures the text seems to be about; skip when none fits."""
-    match = ctx.matcher.match(fb["text"])
     options = [Option(h.entry.title, data(FEEDBACK, FB_PROCEDURE, h.entry.id))
-               for h in match.hits if h.entry.kind == "procedure" and h.score >= OFFER_AT][:3]
+               for h in ctx.matcher.procedures(fb["text"]) if h.score >= OFFER_AT][:3]
     if not options:
         fb["procedure"] = None
         return "consent", [_consent()]

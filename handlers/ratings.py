@@ -1,7 +1,8 @@
 """"Hữu ích? 👍 / 👎" under an answer: one tap, optional, stored (bot/ratings.py).
 
-Buttons where the channel has them; on Zalo they are the last numbered lines, after
-the card's own options, so that the numbers of those stay the same on every card.
+Buttons where the channel has them; elsewhere (Zalo, the terminal) a line under the
+card's numbered options, "Gõ 👍 nếu hữu ích, 👎 nếu chưa hữu ích.", so that a card keeps
+its four lines and the menu, numbered the same on every card.
 Only questions offered to this user can be rated by them (kept in their state).
 """
 
@@ -23,8 +24,9 @@ def offer(reply: Reply, question_id: int | None, state: UserState) -> Reply:
     if question_id is None:
         return reply
     state["rate"] = [*(state.get("rate") or [])[-(KEPT - 1):], question_id]
-    reply.options = [*reply.options, Option("👍 Hữu ích", data(RATE, str(question_id), UP)),
-                     Option("👎 Chưa hữu ích", data(RATE, str(question_id), DOWN))]
+    reply.options = [*reply.options,
+                     Option("👍 Hữu ích", data(RATE, str(question_id), UP), quick="👍"),
+                     Option("👎 Chưa hữu ích", data(RATE, str(question_id), DOWN), quick="👎")]
     return reply
 
 

@@ -41,6 +41,7 @@ class UserState(TypedDict, total=False):
     options: list[str]  # Option.data of the last reply's choices, for a typed number
     labels: list[str]  # their labels as shown (once kept folded), for a choice typed in
     # words and to show the options again
+    quick: dict[str, str]  # reactions under the last reply: symbol typed (👍) -> its data
     flow: str  # "feedback" while a feedback is under way
     fb: FeedbackState
     staff_answer: str  # the ticket whose answer a staff member is typing

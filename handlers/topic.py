@@ -8,8 +8,9 @@ in the user's state (``topic``, in storage like the rest, so a restart keeps it)
 
 - it is one of the entry's answer items (the matcher's item scorer, run on that
   entry, scores it PROMOTE_AT or more), or
-- it does not name another entry (a match elsewhere from SUGGEST_AT, with two or more
-  content words of its own, starts fresh) and it matches an item of the entry, asks
+- it does not name another entry (a match elsewhere from SUGGEST_AT, or from HINT_AT
+  when only a weak item of the topic fits, with two or more content words of its own,
+  starts fresh) and it matches an item of the entry, asks
   for a part (an aspect cue), has at most one content word of its own, or opens like
   a follow-up ("còn…", "thế còn…", "vậy…") or points back ("thủ tục này", "cái đó").
 
@@ -24,7 +25,7 @@ import time
 from dataclasses import dataclass
 
 from bot.knowledge import Entry
-from bot.matcher import PROMOTE_AT, SUGGEST_AT, ItemHit, Match
+from bot.matcher import HINT_AT, PROMOTE_AT, SUGGEST_AT, ItemHit, Match
 from bot.matcher.answers import PARTICLES
 from bot.text import fold
 from handlers.context import Context
@@ -93,8 +94,13 @@ def read(ctx: Context, text: str, match: Match, state: UserState) -> Followed | 
         # "ông bà đi thay được không" after a birth registration: the general answer
         # (authorisation) matched, but the topic's own answer is the one asked
         return Followed(entry, aspect, item)
-    if match.hits and match.hits[0].score >= SUGGEST_AT and len(own) >= 2:
-        return None  # it names another entry with words of its own: a new topic
+    # it names another entry with words of its own: a new topic. Against a weak item
+    # of the topic ("mất sổ hộ khẩu" after căn cước: its "nơi thường trú" item) a
+    # likely other entry is enough; the topic's part asked needs a sure one.
+    bar = HINT_AT if item is not None else SUGGEST_AT
+    if match.hits and match.hits[0].entry.id != entry.id and match.hits[0].score >= bar \
+            and len(own) >= 2:
+        return None
     if item is not None:
         return Followed(entry, aspect, item)
     familiar = _familiar(ctx, entry, own)

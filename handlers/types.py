@@ -16,12 +16,29 @@ class Option:
     """A choice under a reply: a button where the channel has them, a number elsewhere.
 
     ``data`` is what comes back when it is picked (at most 64 bytes, stable across
-    restarts); ``url`` makes it a link instead.
+    restarts); ``url`` makes it a link instead. ``quick`` makes it a reaction (👍): a
+    button where the channel has them, elsewhere not a numbered line but a symbol to
+    type (``quick_line``), so that a card keeps its four lines and the menu.
     """
 
     label: str
     data: str = ""
     url: str = ""
+    quick: str = ""
+
+
+def numbered(options: list[Option]) -> list[Option]:
+    """The options a channel without buttons shows as numbered lines, in order."""
+    return [o for o in options if o.data and not o.quick]
+
+
+def quick_line(options: list[Option]) -> str:
+    """ "Gõ 👍 nếu hữu ích, 👎 nếu chưa hữu ích." for the reactions among the options."""
+    quick = [o for o in options if o.quick and o.data]
+    if not quick:
+        return ""
+    said = [f"{o.quick} nếu {o.label.removeprefix(o.quick).strip().lower()}" for o in quick]
+    return f"Gõ {', '.join(said)}."
 
 
 @dataclass
@@ -38,7 +55,7 @@ class Reply:
         saying how to pick is left out when the text already says it.
         """
         lines = [self.text]
-        choices = [o for o in self.options if o.data]
+        choices = numbered(self.options)
         links = [o for o in self.options if o.url and not o.data]
         if choices:
             lines.append("")
@@ -46,6 +63,9 @@ class Reply:
             hint = pick_hint(len(choices))
             if hint not in self.text.lower():
                 lines.append(f"({hint[0].upper()}{hint[1:]})")
+        quick = quick_line(self.options)
+        if quick:
+            lines += ["", quick]
         if links:
             lines.append("")
             lines += [f"{o.label}: {o.url}" for o in links]

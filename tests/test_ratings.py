@@ -78,12 +78,14 @@ def test_telegram_shows_the_ratings_as_buttons_on_a_row_of_their_own(tg):  # noq
     assert row == ("telegram", 1)
 
 
-def test_zalo_numbers_the_ratings_after_the_cards_options(both):  # noqa: F811
+def test_zalo_asks_for_the_rating_as_a_symbol_to_type_not_a_numbered_line(both):  # noqa: F811
     [card] = both.say(QUESTION)
     numbers = dict((label, n) for n, label in re.findall(r"\n(\d+)\. (.+)", card))
-    assert int(numbers["👎 Chưa hữu ích"]) == int(numbers["👍 Hữu ích"]) + 1 == \
-        len(numbers)
-    [thanks] = both.say(numbers["👎 Chưa hữu ích"])
+    assert "👍 Hữu ích" not in numbers and len(numbers) <= 5  # four ways on and the menu
+    assert "Gõ 👍 nếu hữu ích, 👎 nếu chưa hữu ích." in card
+    [thanks] = both.say("👎🏽")  # a skin tone is the same symbol
     assert "Cảm ơn bạn đã góp ý" in thanks
     row = sqlite3.connect(both.db).execute("select channel, useful from ratings").fetchone()
     assert row == ("zalo", 0)
+    [changed] = both.say("👍")
+    assert "Cảm ơn bạn đã đánh giá" not in changed  # the last reply had no rating

@@ -122,7 +122,7 @@ def test_stored_names_survive_an_upgrade():
     assert set(UserState.__annotations__) == {"options", "labels", "flow", "fb",
                                               "staff_answer", "awaiting", "office", "topic",
                                               "asked", "staff_preview", "staff_close",
-                                              "rate"}
+                                              "rate", "quick"}
 
 
 # --- code layout ---------------------------------------------------------------------------

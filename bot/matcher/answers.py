@@ -17,6 +17,7 @@ of matched weight; otherwise the card answers, led by the part asked for.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 from bot.knowledge import Answer, Entry, Knowledge
@@ -31,6 +32,16 @@ PARTICLES = {"sao", "rua", "rang", "chi", "the", "nao", "vay", "day", "ha", "nhi
              "hen", "hong", "z", "v", "a", "ak", "ah", "nha", "nhe"}
 ASPECT_OFF = 0.6  # factor on a phrasing that asks another part (fee, time…) than the question
 ITEM_SIDE = 0.5  # weight of the phrasing's coverage against the question's in a score
+# What an answer's text says when it gives a part of the procedure (``ItemHit.leaves_out``)
+GIVES = {
+    "time": re.compile(r"\d+\s*(ngày|tháng|giờ|tuần|năm)|trong ngày|ngay khi|ngay sau", re.I),
+    "fee": re.compile(r"đồng|phí|miễn|không mất tiền|không tốn", re.I),
+    "place": re.compile(r"UBND|Ủy ban|Công an|Trung tâm|Bộ phận|cơ quan|Sở |Bảo hiểm xã hội"
+                        r"|Tòa án|nơi|bất kỳ", re.I),
+    "online": re.compile(r"trực tuyến|VNeID|Cổng|online|trên mạng|VssID|ứng dụng", re.I),
+    "documents": re.compile(r"tờ khai|bản sao|bản chính|giấy tờ|mang theo|nộp kèm|kèm theo"
+                            r"|xuất trình|giấy", re.I),
+}
 
 
 @dataclass
@@ -39,6 +50,17 @@ class ItemHit:
     score: float
     sure: bool = True  # matched on the question's own words, not only on the part asked
     probability: float | None = None  # the item model's, when ``items.ItemRanker`` chose it
+    asks: frozenset[str] = frozenset()  # the parts its phrasings ask first (fee, time…)
+
+    def leaves_out(self, aspect: str | None) -> str | None:
+        """The part a question asks that this item does not answer, if any ("mất mấy
+        ngày" answered by an item on when one must apply): the card adds that part. An
+        item answers a part when one of its phrasings asks it and its text says it (a
+        time, an amount, a place, the online way, what to bring)."""
+        gives = GIVES.get(aspect or "")
+        if gives is None or aspect in self.asks and gives.search(self.answer.text):
+            return None
+        return aspect
 
 
 @dataclass
@@ -65,6 +87,8 @@ class AnswerIndex:
             self.terms[key] = [terms for terms, _ in analysed]
             self._phrasings[key] = [(features(terms), aspect, analyzer.aspects(terms))
                                     for terms, aspect in analysed]
+        self.asks = {key: frozenset(asked for _, asked, _ in phrasings if asked)
+                     for key, phrasings in self._phrasings.items()}
         self._locals: dict[str, _Local] = {}
         for entry in knowledge.entries.values():
             items = knowledge.answers_for(entry.id)
@@ -157,7 +181,7 @@ class AnswerIndex:
                 if score > best:
                     best, sure = score, overlap
             if best:
-                hits.append(ItemHit(answer, round(best, 4), sure))
+                hits.append(ItemHit(answer, round(best, 4), sure, asks=self.asks[answer.key]))
         hits.sort(key=lambda h: -h.score)
         return hits
 

@@ -3,19 +3,21 @@ ties analysis, typo repair, candidate selection and scoring together."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 from dataclasses import dataclass, field
 
 from bot.knowledge import Entry, Knowledge
-from bot.matcher.analysis import Analyzer, Features, OffTopic, Term, features
+from bot.matcher.analysis import (Analyzer, Features, OffTopic, Term, features, question_part,
+                                  segments)
 from bot.matcher.answers import PROMOTE_AT, AnswerIndex, ItemHit
 from bot.matcher.candidates import Candidates
 import bot.matcher.fusion as fusion
 from bot.matcher.items import ItemRanker
 from bot.matcher.parallel import map_halves
 from bot.matcher.scoring import (HINT_AT, IMPORTED_PRIOR, LONG_AT, MAX_HITS, OFF_TOPIC,
-                                 OFF_TOPIC_DAMP, Doc, Hit, Match, decide, entry_score,
+                                 OFF_TOPIC_DAMP, SHOWN, Doc, Hit, Match, decide, entry_score,
                                  matched_features, query_weights)
 from bot.matcher.typos import TypoRepair
 from bot.text import Token
@@ -49,7 +51,7 @@ class Matcher:
       ``bot.matcher.features(terms)`` turns them into weighted features.
     """
 
-    def __init__(self, knowledge: Knowledge):
+    def __init__(self, knowledge: Knowledge, model: fusion.EntryModel | None = None):
         self.knowledge = knowledge
         self.analyzer = Analyzer(knowledge)
         self._cache: dict[str, Match] = {}
@@ -83,7 +85,7 @@ class Matcher:
         self.off_topic = OffTopic(phrases, self.vocabulary | self.analyzer.stop_plain)
         self.answers = AnswerIndex(knowledge, self.analyzer, self.idf, self.max_idf)
         self.items = ItemRanker(knowledge, self.analyzer, self.answers)
-        self.model = fusion.load_model()
+        self.model = model or fusion.load_model()  # bench/fit_entries.py fits a new one
 
     def _analyse(self, texts: list[str]) -> list[tuple[Features, bool]]:
         """Features of each entry text, and whether it is made only of stop words. A
@@ -159,30 +161,49 @@ class Matcher:
 
     def _revive(self, terms: list[Term]) -> list[Term]:
         """An unmarked syllable that is a stop word only once folded ("tu" for "từ")
-        is kept when it forms a knowledge word with a neighbour ("khai tu" = khai tử)."""
+        is kept when it forms a knowledge word with a neighbour ("khai tu" = khai tử).
+        One typed exactly as a stop word ("tui", "con") is kept only where the knowledge
+        writes that word with it in this very spelling ("con nuôi", not "túi mất")."""
+        exact_stop = self.analyzer.stop_exact
         for i, t in enumerate(terms):
             if not t.stop or t.marked:
                 continue
-            left = i > 0 and f"{terms[i - 1].plain}_{t.plain}" in self.idf
-            right = i + 1 < len(terms) and f"{t.plain}_{terms[i + 1].plain}" in self.idf
-            if left or right:
-                t.stop = False
+            verbatim = t.exact in exact_stop
+            for pair, side in ((i - 1, i), (i, i + 1)):
+                if pair < 0 or side >= len(terms):
+                    continue
+                a, b = terms[pair], terms[side]
+                f = f"{a.plain}_{b.plain}"
+                if f in self.idf and (not verbatim or self._pair_spelled(f, 0 if pair == i else 1,
+                                                                          t.exact)):
+                    t.stop = False
+                    break
         return terms
+
+    def _pair_spelled(self, pair: str, at: int, exact: str) -> bool:
+        """Does some entry write this syllable pair with ``exact`` at position ``at``?"""
+        for i in self.postings.get(pair, ()):
+            seen = self.docs[i].exact[pair]
+            forms = seen if type(seen) is set else (seen,)
+            if any(form[at] == exact for form in forms):
+                return True
+        return False
 
     def match(self, question: str) -> Match:
         """Match a question; the same question text is answered from a small cache,
         since citizens ask the same short things over and over ("khai sinh")."""
         cached = self._cache.get(question)
         if cached is None:
-            cached = self._match(question)
+            cached = self._focused(question, self._match(question))
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[question] = cached
         return cached
 
-    def scored(self, question: str) -> Scored:
-        """The question read, and every shortlisted entry with the analyser's score and
-        the values of ``fusion.FEATURES`` (what the entry model decides on)."""
+    def scored(self, question: str, kind: str | None = None) -> Scored:
+        """The question read, and every shortlisted entry (of ``kind`` only, when given)
+        with the analyser's score and the values of ``fusion.FEATURES`` (what the entry
+        model decides on)."""
         terms, aspect = self.read(question)
         off = self.off_topic.hits(terms)
         feats = features([t for i, t in enumerate(terms) if i not in off])
@@ -205,17 +226,45 @@ class Matcher:
         found = [(i, round(damp * docs[i].prior * entry_score(
                     docs[i], matched[i], weights, total, coverage[i], self.idf, long_share,
                     filler), 4)) for i in shortlist if matched[i]]
-        found = [(i, s) for i, s in found if s > 0]
+        found = [(i, s) for i, s in found if s > 0 and kind in (None, docs[i].entry.kind)]
         unknown = sum(w for f, w in weights.items() if f not in postings) / total
         table = fusion.rows([s for _, s in found],
                             [fusion.bm25(docs[i], matched[i], weights, self.avg_length)
                              for i, _ in found],
                             [coverage[i] for i, _ in found], total, 1 - long_share, unknown,
-                            bool(off), [docs[i].prior != 1.0 for i, _ in found])
+                            bool(off), [docs[i].prior != 1.0 for i, _ in found],
+                            bool(aspect or self.analyzer.aspects(terms)))
         return Scored(terms, aspect, bool(off), "", [docs[i].entry for i, _ in found],
                       [s for _, s in found], table)
 
-    def _match(self, question: str) -> Match:
+    def _focused(self, question: str, whole: Match) -> Match:
+        """A story around a question ("Tôi đặt vé đi Nhật tháng sau. Tôi ở Cần Thơ. Làm
+        hộ chiếu bao lâu có?") dilutes the evidence of the whole message: when the whole
+        is not sure, the sentence that asks is read alone; if that is sure of the entry
+        the whole ranks first, the whole message is answered (its words still choose
+        the answer item: the story says whose case it is)."""
+        if whole.status == "answer" or whole.reason == "off_topic" or not whole.hits:
+            return whole
+        parts = segments(question)
+        if len(parts) < 2:
+            return whole
+        alone = self._match(parts[question_part(parts)])
+        if alone.status != "answer" or alone.best is None or alone.best.id != whole.best.id:
+            return whole
+        return self._match(question, sure_of=alone.best.id)
+
+    def procedures(self, text: str) -> list[Hit]:
+        """The procedures a text names, most likely first, each with the ranking model's
+        probability among procedures alone: a complaint ("cán bộ hẹn đi hẹn lại khi tôi
+        làm khai sinh") is about the complaint first, but it may name a procedure."""
+        read = self.scored(text, "procedure")
+        hits = [Hit(e, round(self.model.rank.probability(r), 4))
+                for e, r in zip(read.entries, read.rows)]
+        return sorted(hits, key=lambda h: (-h.score, h.entry.id))[:MAX_HITS]
+
+    def _match(self, question: str, sure_of: str | None = None) -> Match:
+        """``sure_of``: an entry the question's own sentence is sure of (``_focused``):
+        answered when the whole message ranks it first."""
         read = self.scored(question)
         terms, aspect, off = read.terms, read.aspect, read.off
         if not read.entries:
@@ -224,7 +273,8 @@ class Matcher:
                   zip(fusion.rank(self.model, read.rows), read.raw, read.entries)]
         scored.sort(key=lambda t: (-t[0], -t[1], t[2].id))  # ties: the analyser's score
         hits = [Hit(e, p) for p, _, e in scored[:MAX_HITS]]
-        status = decide(hits)
+        status = "answer" if sure_of is not None and hits[0].entry.id == sure_of \
+            else decide(hits)
         parts = self.analyzer.aspects(terms)
         # sure of the entry: its items (and those that apply to it); else the first few's
         chosen = self.items.choose(terms, aspect, parts, hits[:1] if status == "answer" else hits) \

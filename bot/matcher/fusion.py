@@ -43,6 +43,7 @@ FEATURES = (
     "imported",    # the entry comes from the national catalog, not the office's own
     "score_first",  # it has the best analyser score
     "bm25_first",  # it has the best BM25
+    "asks",        # the message asks for a part of a procedure (documents, fee, time...)
 )
 # The second model: given the ranking, how likely is its first entry the one asked? Its
 # probability is the first hit's score, the one answer/suggest/unknown are decided on.
@@ -58,6 +59,7 @@ CONFIDENCE = (
     "unknown",
     "off",
     "candidates",  # log of the number of entries scored
+    "asks",
 )
 
 
@@ -65,6 +67,7 @@ CONFIDENCE = (
 _FROM_ROW = tuple(FEATURES.index(n) for n in
                   ("score", "score_gap", "bm25", "bm25_gap", "coverage", "long", "unknown",
                    "off"))
+_AFTER = tuple(FEATURES.index(n) for n in ("asks",))
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,15 @@ def load_model(path: Path = MODEL_FILE) -> EntryModel:
     fitted_by = "bench/fit_entries.py"
     return EntryModel(LogisticModel.load(path, FEATURES, fitted_by, "rank"),
                       LogisticModel.load(path, CONFIDENCE, fitted_by, "confidence"))
+
+
+def unfitted() -> EntryModel:
+    """A model with no weights, for reading questions before the first fit (the scores
+    it gives are meaningless; ``bench/fit_entries.py`` uses only the rows)."""
+    def blank(names: tuple[str, ...]) -> LogisticModel:
+        return LogisticModel((0.0,) * len(names), (1.0,) * len(names), (0.0,) * len(names),
+                             0.0)
+    return EntryModel(blank(FEATURES), blank(CONFIDENCE))
 
 
 def bm25(doc: Doc, matched: dict[str, float], weights: dict[str, float],
@@ -107,7 +119,8 @@ def _two_best(values: list[float]) -> tuple[float, float]:
 
 
 def rows(scores: list[float], bm25s: list[float], coverage: list[float], total: float,
-         long: float, unknown: float, off: bool, imported: list[bool]) -> list[list[float]]:
+         long: float, unknown: float, off: bool, imported: list[bool], asks: bool
+         ) -> list[list[float]]:
     """The values of FEATURES for each shortlisted entry (lists in the same order)."""
     s1, s2 = _two_best(scores)
     b1, b2 = _two_best(bm25s)
@@ -119,7 +132,7 @@ def rows(scores: list[float], bm25s: list[float], coverage: list[float], total: 
             s, s_rel, s - (s2 if s == s1 else s1),
             b / total, b_rel, (b - (b2 if b == b1 else b1)) / (b1 or 1.0),
             cov, long, long * b_rel, long * s_rel, unknown, float(off), float(imp),
-            float(s == s1), float(b == b1)])
+            float(s == s1), float(b == b1), float(asks)])
     return out
 
 
@@ -129,7 +142,7 @@ def confidence_row(probs: list[float], table: list[list[float]]) -> list[float]:
     second = max((p for i, p in enumerate(probs) if i != top), default=0.0)
     r = table[top]
     return [probs[top], probs[top] - second, *(r[i] for i in _FROM_ROW),
-            math.log(len(probs))]
+            math.log(len(probs)), *(r[i] for i in _AFTER)]
 
 
 def rank(model: EntryModel, table: list[list[float]]) -> list[float]:

@@ -118,7 +118,6 @@ class ItemRanker:
         self.keys = list(knowledge.answers)
         self.index = {key: i for i, key in enumerate(self.keys)}
         items = list(knowledge.answers.values())
-        self.asks = {a.key: {asked for _, asked, _ in answers.phrasings(a.key)} for a in items}
         self.questions = Bm25([[t for terms in answers.terms[a.key] for t in tokens(terms)]
                                for a in items])
         self.texts = Bm25([tokens(analyzer.analyze(a.text)[0]) for a in items])
@@ -138,14 +137,15 @@ class ItemRanker:
                 if answer.key in found or answer.key not in ranked:
                     continue
                 i = self.index[answer.key]
-                item = ranked.get(answer.key) or ItemHit(answer, 0.0, False)
+                item = ranked.get(answer.key) or ItemHit(answer, 0.0, False,
+                                                         asks=self.answers.asks[answer.key])
                 found[answer.key] = Candidate(item, rank, [
                     item.score, float(item.sure), 0.0,
                     self.questions.score(i, query), 0.0,
                     self.texts.score(i, query), 0.0,
                     hit.score, float(rank == 0), float(rank == 1),
                     float(answer.entry_id != hit.entry.id),
-                    float(aspect is not None and aspect in self.asks[answer.key]),
+                    float(aspect is not None and aspect in self.answers.asks[answer.key]),
                     0.0, 0.0, 0.0])
         out = list(found.values())
         if out:
@@ -174,4 +174,4 @@ class ItemRanker:
                 best, rank, top = c.item, c.rank, p
         if best is None:
             return None
-        return ItemHit(best.answer, best.score, best.sure, round(top, 4)), rank
+        return ItemHit(best.answer, best.score, best.sure, round(top, 4), best.asks), rank
