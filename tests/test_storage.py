@@ -249,3 +249,18 @@ def test_connections_the_server_dropped_are_replaced_before_use(pg_url):
     assert storage.add_feedback("zalo", "u2", "khac", "y" * 20).endswith("-000002")
     storage.set_state("zalo", "u2", {"flow": "x"})
     assert storage.get_state("zalo", "u2") == {"flow": "x"}
+
+
+def test_processes_starting_together_migrate_once(pg_url):
+    """Several bot processes started at once on a new database: one migrates, the
+    others wait for it (an advisory lock), then find the schema done."""
+    from bot.migrations import MIGRATIONS
+
+    procs = [subprocess.Popen([sys.executable, "-m", "bot.cli", "--db", pg_url, "db",
+                               "migrate"], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, results
+    versions = [v for (v,) in Storage(pg_url).db.execute(
+        "select version from schema_version order by version").fetchall()]
+    assert versions == list(range(1, len(MIGRATIONS) + 1))
