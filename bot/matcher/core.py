@@ -233,7 +233,7 @@ class Matcher:
                              for i, _ in found],
                             [coverage[i] for i, _ in found], total, 1 - long_share, unknown,
                             bool(off), [docs[i].prior != 1.0 for i, _ in found],
-                            bool(aspect or self.analyzer.aspects(terms)))
+                            bool(aspect or self.analyzer.aspects(terms)), content)
         return Scored(terms, aspect, bool(off), "", [docs[i].entry for i, _ in found],
                       [s for _, s in found], table)
 
@@ -269,12 +269,13 @@ class Matcher:
         terms, aspect, off = read.terms, read.aspect, read.off
         if not read.entries:
             return Match(question, "unknown", aspect, [], read.reason)
+        probabilities, shown = fusion.rank(self.model, read.rows)
         scored = [(round(p, 4), s, e) for p, s, e in
-                  zip(fusion.rank(self.model, read.rows), read.raw, read.entries)]
+                  zip(probabilities, read.raw, read.entries)]
         scored.sort(key=lambda t: (-t[0], -t[1], t[2].id))  # ties: the analyser's score
         hits = [Hit(e, p) for p, _, e in scored[:MAX_HITS]]
         status = "answer" if sure_of is not None and hits[0].entry.id == sure_of \
-            else decide(hits)
+            else decide(hits, shown)
         parts = self.analyzer.aspects(terms)
         # sure of the entry: its items (and those that apply to it); else the first few's
         chosen = self.items.choose(terms, aspect, parts, hits[:1] if status == "answer" else hits) \
