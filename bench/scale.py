@@ -35,7 +35,11 @@ from bot.matcher import Matcher  # noqa: E402
 from machine import describe  # noqa: E402
 from timing import PASSES, latencies  # noqa: E402
 
-CATALOG = ROOT.parent / "shared" / "dvc" / "catalog.jsonl"
+# the shared national catalog beside the checkout (a worktree in ../wt/<name> finds it
+# two levels up)
+CATALOG = next((p for p in (ROOT.parent / "shared" / "dvc" / "catalog.jsonl",
+                            ROOT.parent.parent / "shared" / "dvc" / "catalog.jsonl")
+                if p.is_file()), ROOT.parent / "shared" / "dvc" / "catalog.jsonl")
 
 
 def catalog_words(base: Knowledge) -> list[str]:
@@ -104,6 +108,7 @@ def main() -> None:
     base = kb.load()
     qs = questions()
     print(f"machine: {describe()}")
+    print(f"synthetic words from: {CATALOG if CATALOG.is_file() else 'the knowledge itself'}")
     print(f"questions: {len(qs)} (tests/data/eval.tsv), uncached matching, {PASSES} passes;"
           f" a question's latency is its median over the passes")
     print(f"index build: median (and best) of {BUILDS} builds")
