@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gc
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.knowledge import Entry, Knowledge
 from bot.matcher.analysis import Analyzer, Features, OffTopic, Term, features
@@ -59,9 +61,11 @@ class Matcher:
         gc.disable()  # millions of small objects: cyclic GC passes would double the time
         try:
             entries = list(knowledge.entries.values())
-            analysed = iter(self._analyse([t for entry in entries for t in entry.texts]))
+            share = {}.setdefault  # each distinct value kept once (see ``_add``)
+            analysed = self._analyse([t for entry in entries for t in entry.texts], share)
+            analysed.reverse()  # taken from the end, so that each is freed once indexed
             for entry in entries:
-                self._add(entry, [next(analysed) for _ in entry.texts])
+                self._add(entry, [analysed.pop() for _ in entry.texts], share)
         finally:
             if collecting:
                 gc.freeze()  # the index lives as long as the process: keep it out of
@@ -85,21 +89,33 @@ class Matcher:
         self.items = ItemRanker(knowledge, self.analyzer, self.answers)
         self.model = model or fusion.load_model()  # bench/fit_entries.py fits a new one
 
-    def _analyse(self, texts: list[str]) -> list[tuple[Features, bool]]:
+    def _analyse(self, texts: list[str], share: Callable[[Any, Any], Any]
+                 ) -> list[tuple[Features, bool]]:
         """Features of each entry text, and whether it is made only of stop words. A
-        large knowledge base is analysed in two processes (``parallel.map_halves``)."""
+        large knowledge base is analysed in two processes (``parallel.map_halves``).
+        Equal keys and values are one object from the start (``share``, see ``_add``):
+        memory freed later stays with the process, and the child's result, marshalled
+        with its shared objects written once, is smaller to send."""
         analyzer = self.analyzer
 
         def work(part: list[str]) -> list[tuple[Features, bool]]:
             out = []
             for text in part:
                 terms, _ = analyzer.analyze(text)
-                out.append((features(terms), any(t.filler for t in terms)))
+                out.append(({share(f, f): share(v, v) for f, v in features(terms).items()},
+                            any(t.filler for t in terms)))
             return out
 
         return map_halves(work, texts)
 
-    def _add(self, entry: Entry, analysed: list[tuple[Features, bool]]) -> None:
+    def _add(self, entry: Entry, analysed: list[tuple[Features, bool]],
+             share: Callable[[Any, Any], Any]) -> None:
+        # Ten thousand entries hold millions of small values, most of them alike (the
+        # same syllable pair with the same exact form and factors, in the same texts):
+        # each distinct one is kept once (``share``: dict.setdefault over one build),
+        # which halves the index's memory. The features come shared from ``_analyse``;
+        # here the (text, factor) lists, once complete, become shared tuples. All these
+        # values are immutable (strings, and tuples of numbers and strings).
         doc = Doc(entry, prior=IMPORTED_PRIOR if entry.data.get("imported") else 1.0)
         where, exact_forms = doc.where, doc.exact
         for feats, filler in analysed:
@@ -119,6 +135,9 @@ class Matcher:
                 else:
                     where[f] = [(ti, k)]
                     exact_forms[f] = exact
+        for f, texts in where.items():  # (text, factor) pairs, now fixed: a shared tuple
+            texts = tuple(texts)
+            where[f] = share(texts, texts)
         index = len(self.docs)
         self.docs.append(doc)
         postings = self.postings

@@ -54,7 +54,8 @@ class Doc:
     # per text: feature -> (weight factor, credit, exact forms), as features() gives it
     texts: list[Features] = field(default_factory=list)
     totals: list[float] | None = None  # per text: its features' weight (when first scored)
-    where: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # feature -> texts
+    # feature -> (text, weight factor) of each text that has it (a tuple once indexed)
+    where: dict[str, Any] = field(default_factory=dict)
     fillers: set[int] = field(default_factory=set)  # texts made only of stop words
     prior: float = 1.0  # imported catalog entries yield to the office's own
     length: int = 0  # features over all its texts (BM25's document length)
