@@ -69,8 +69,9 @@ class _Local:
 
     items: list[Answer]
     # per item, per phrasing: its features, the part it asks first, its own content (the
-    # full-strength features that are not the entry's name) and every part it asks
-    phrasings: list[list[tuple[set[str], str | None, set[str], set[str]]]]
+    # full-strength features that are not the entry's name), every part it asks, and its
+    # features' weight (idf x local factor)
+    phrasings: list[list[tuple[set[str], str | None, set[str], set[str], float]]]
     local: dict[str, float] = field(default_factory=dict)  # feature -> local factor
 
 
@@ -115,8 +116,15 @@ class AnswerIndex:
             for f in analyse(text):
                 if f not in df:
                     local[f] = min(local.get(f, 1.0), SHARED)
-        return _Local(items, [[(set(feats), aspect, _content(feats, local), cues)
-                               for feats, aspect, cues in item] for item in phrasings], local)
+        idf, unknown = self.idf, self.max_idf
+
+        def weighed(feats: Features, aspect: str | None, cues: set[str]) -> tuple:
+            words = set(feats)  # its own weight, as ``ranked`` weighs it, is fixed once built
+            own = sum(idf.get(f, unknown) * local.get(f, 1.0) for f in words) or 1.0
+            return words, aspect, _content(feats, local), cues, own
+
+        return _Local(items, [[weighed(*phrasing) for phrasing in item] for item in phrasings],
+                      local)
 
     def phrasings(self, key: str) -> list[tuple[Features, str | None, set[str]]]:
         """An item's analysed phrasings: features, the part each asks first, all it asks."""
@@ -164,7 +172,7 @@ class AnswerIndex:
         hits = []
         for answer, phrasings in zip(local.items, local.phrasings):
             best, sure = 0.0, False
-            for phrasing, asked, own_content, cues in phrasings:
+            for phrasing, asked, own_content, cues, own in phrasings:
                 overlap = not content.isdisjoint(phrasing)
                 if content and not overlap and not (familiar and asked in asked_parts):
                     continue  # neither the question's own words nor, in its words, its part
@@ -174,7 +182,6 @@ class AnswerIndex:
                 got = sum(weight[f] for f in phrasing if f in weight)
                 if overlap and got < ITEM_EVIDENCE:
                     continue
-                own = sum(idf.get(f, unknown) * factor.get(f, 1.0) for f in phrasing) or 1.0
                 score = (got / own) ** ITEM_SIDE * (got / total) ** (1 - ITEM_SIDE)
                 if aspect and asked and asked != aspect:  # asks another part than this
                     score *= ASPECT_OFF
