@@ -4,8 +4,9 @@ Every question of the development sets (``DEV``: the entry-matching sets, in sco
 of scope) is read by the matcher; each shortlisted entry is a candidate with the values of
 ``fusion.FEATURES``, right when it is the expected entry (out-of-scope questions have no
 right candidate). A logistic regression (``fitting.fit_logistic``) ranks them; a second one,
-over ``fusion.CONFIDENCE``, says how likely the first of that ranking is right (stacked:
-fitted on the ranking's held-out probabilities). Both are cross-validated over 5 folds of
+over ``fusion.CONFIDENCE``, says how likely the first of that ranking is right, and a third,
+over the same columns, how likely the right one is among the first three (both stacked:
+fitted on the ranking's held-out probabilities). All are cross-validated over 5 folds of
 questions (seed 7); every figure printed is on held-out folds:
 
 - the reliability table: the best candidate's probability, in bins, against the share of
@@ -14,11 +15,13 @@ questions (seed 7); every figure printed is on held-out folds:
   questions answered right minus ``COST`` times those answered wrong (a wrong answer
   given with confidence costs a citizen far more than a list of three to choose from),
   with at most ``CWRONG`` of in-scope and ``OOS_ANSWERED`` of out-of-scope questions
-  answered wrong; ``suggest_at``, compared with the sum of the first three scores (how
+  answered wrong; ``suggest_at``, compared with the third model's probability (how
   likely the right entry is among the suggestions shown), is the lowest that still rejects
   ``REJECT`` of out-of-scope questions; ``hint_at`` is the lowest probability from which the
   best candidate is right at least half the time;
-- top-1, answered right, confident-wrong and rejected per writing style, at those thresholds.
+- top-1, answered right, confident-wrong, offered (answered right or suggested: the citizen
+  sees the right way on, or a list to choose from) and rejected per writing style, at those
+  thresholds.
 
 The model fitted on every row is written with the thresholds to
 ``bot/matcher/entry_model.json`` (``--write``). ``--report FILE…`` prints the same figures
@@ -54,7 +57,7 @@ from bot.matcher.scoring import SHOWN, decide_scores  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 DEV = [DATA / "eval.tsv", DATA / "eval_holdout.tsv", DATA / "eval_holdout2.tsv",
-       DATA / "oos_dev.tsv"]
+       DATA / "oos_dev.tsv", DATA / "eval_topics.tsv"]
 SEED, FOLDS = 7, 5
 COST, CWRONG, OOS_ANSWERED, REJECT = 10, 0.01, 0.01, 0.975
 BINS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01]
@@ -66,6 +69,12 @@ def read(path: Path) -> list[tuple[str, str, str]]:
     return [(r[0], r[2], r[3]) for r in (line.split("\t", 3) for line in rows if line.strip())]
 
 
+def is_right(expected: str, found: str | None) -> bool:
+    """Is ``found`` the entry expected? A bare topic ("bảo hiểm") names several:
+    "the-bhyt|bhxh-mot-lan|…", any of which is right."""
+    return found is not None and found in expected.split("|")
+
+
 def dataset(matcher: Matcher, rows):
     """Per question: (expected, style, candidate ids, feature matrix, labels)."""
     out = []
@@ -73,27 +82,28 @@ def dataset(matcher: Matcher, rows):
         s = matcher.scored(question)
         ids = [e.id for e in s.entries]
         x = np.array(s.rows) if s.rows else np.zeros((0, len(FEATURES)))
-        y = np.array([float(i == expected) for i in ids])
+        y = np.array([float(is_right(expected, i)) for i in ids])
         out.append((expected, style, ids, x, y))
     return out
 
 
-def outcome(d, scores) -> tuple[str, float, float, str | None, float]:
-    """(expected, best score, second, best id, sum of the first SHOWN) of one question."""
+def outcome(d, scores, shown: float = 0.0) -> tuple[str, float, float, str | None, float]:
+    """(expected, best score, second, best id, how likely the one asked is among the
+    SHOWN first) of one question."""
     expected, _, ids, _, _ = d
     if not ids:
         return expected, 0.0, 0.0, None, 0.0
     order = np.argsort(-np.asarray(scores), kind="stable")
     p1 = float(scores[order[0]])
     p2 = float(scores[order[1]]) if len(order) > 1 else 0.0
-    return expected, p1, p2, ids[order[0]], float(sum(scores[i] for i in order[:SHOWN]))
+    return expected, p1, p2, ids[order[0]], shown
 
 
 def cross_validated(data):
     """Held-out scores of every question, as ``fusion.rank`` makes them: the ranking
-    model and the confidence model each fitted on the other folds (the confidence model
-    on the ranking model's held-out probabilities). Also the confidence rows and labels,
-    which the final confidence model is fitted on."""
+    model, and the confidence and shown models, each fitted on the other folds (the
+    second and third on the ranking model's held-out probabilities). Also the
+    confidence rows and both labels, which the final models are fitted on."""
     order = list(range(len(data)))
     random.Random(SEED).shuffle(order)
     folds = [set(order[k::FOLDS]) for k in range(FOLDS)]
@@ -104,17 +114,23 @@ def cross_validated(data):
             probs[i] = [model.probability(list(r)) for r in data[i][3]]
     asked = [i for i, d in enumerate(data) if d[2]]
     conf_x = {i: confidence_row(probs[i], data[i][3].tolist()) for i in asked}
-    conf_y = {i: float(data[i][2][int(np.argmax(probs[i]))] == data[i][0]) for i in asked}
+    conf_y = {i: float(is_right(data[i][0], data[i][2][int(np.argmax(probs[i]))])) for i in asked}
+    shown_y = {i: float(any(is_right(data[i][0], data[i][2][j]) for j in
+                            np.argsort(-np.asarray(probs[i]), kind="stable")[:SHOWN]))
+               for i in asked}
     scores: list = [[] for _ in data]
+    shown: list = [0.0 for _ in data]
     for test in folds:
         train = [i for i in asked if i not in test]
-        model = fit_logistic(np.array([conf_x[i] for i in train]),
-                             np.array([conf_y[i] for i in train]))
+        x = np.array([conf_x[i] for i in train])
+        sure_model = fit_logistic(x, np.array([conf_y[i] for i in train]))
+        shown_model = fit_logistic(x, np.array([shown_y[i] for i in train]))
         for i in test:
             if data[i][2]:
-                sure, top = model.probability(conf_x[i]), max(probs[i])
+                sure, top = sure_model.probability(conf_x[i]), max(probs[i])
                 scores[i] = [sure * p / top if top else 0.0 for p in probs[i]]
-    return [outcome(d, s) for d, s in zip(data, scores)], conf_x, conf_y
+                shown[i] = shown_model.probability(conf_x[i])
+    return [outcome(d, s, w) for d, s, w in zip(data, scores, shown)], conf_x, conf_y, shown_y
 
 
 def status(p1: float, p2: float, shown: float, t: dict) -> str:
@@ -131,7 +147,7 @@ def choose(outs) -> dict:
     for a in grid:
         for m in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5):
             t = {"answer_at": a, "margin": m, "suggest_at": 0.0}
-            said = [(status(p1, p2, 0, t), top == e) for e, p1, p2, top, _ in ins]
+            said = [(status(p1, p2, 0, t), is_right(e, top)) for e, p1, p2, top, _ in ins]
             right = sum(st == "answer" and ok for st, ok in said)
             wrong = sum(st == "answer" and not ok for st, ok in said)
             answered = sum(status(p1, p2, 0, t) == "answer" for _, p1, p2, _, _ in oos)
@@ -145,7 +161,7 @@ def choose(outs) -> dict:
     hint = suggest
     for lo in sorted({b for b in BINS if b < suggest}, reverse=True):
         band = [o for o in outs if lo <= o[1] < suggest]
-        if band and sum(top == e for e, _, _, top, _ in band) >= 0.5 * len(band):
+        if band and sum(is_right(e, top) for e, _, _, top, _ in band) >= 0.5 * len(band):
             hint = lo
         else:
             break
@@ -157,7 +173,7 @@ def reliability(outs) -> list[str]:
     for lo, hi in zip(BINS, BINS[1:]):
         band = [o for o in outs if lo <= o[1] < hi]
         if band:
-            ok = sum(top == e for e, _, _, top, _ in band)
+            ok = sum(is_right(e, top) for e, _, _, top, _ in band)
             lines.append(f"  {lo:.1f}-{min(hi, 1):.1f}    {len(band):9d}   "
                          f"{ok / len(band):9.1%}")
     return lines
@@ -174,23 +190,25 @@ def figures(data, outs, t: dict) -> list[str]:
                 s["rej"] += st == "unknown"
             else:
                 s["n"] += 1
-                s["top1"] += top == e
-                s["right"] += st == "answer" and top == e
-                s["cwrong"] += st == "answer" and top != e
+                s["top1"] += is_right(e, top)
+                s["right"] += st == "answer" and is_right(e, top)
+                s["cwrong"] += st == "answer" and not is_right(e, top)
+                s["offered"] += st != "unknown" and (st == "suggest" or is_right(e, top))
     lines = [f"  {'style':12s} {'n':>4s} {'top-1':>6s} {'answer':>7s} {'cwrong':>7s}"
-             f" {'oos':>4s} {'rej':>6s}"]
+             f" {'offer':>6s} {'oos':>4s} {'rej':>6s}"]
     for key in sorted(stats, key=lambda k: (k == "ALL", k)):
         s, n = stats[key], max(stats[key]["n"], 1)
         rej = f"{s['rej'] / s['oos']:6.1%}" if s["oos"] else "     -"
         lines.append(f"  {key:12s} {s['n']:4d} {s['top1'] / n:6.1%} {s['right'] / n:7.1%}"
-                     f" {s['cwrong'] / n:7.1%} {s['oos']:4d} {rej}")
+                     f" {s['cwrong'] / n:7.1%} {s['offered'] / n:6.1%} {s['oos']:4d} {rej}")
     return lines
 
 
 def fit(data):
-    x = np.vstack([d[3] for d in data if d[2]])
-    y = np.concatenate([d[4] for d in data if d[2]])
-    return fit_logistic(x, y)
+    """The ranking model, on questions with one right entry (a bare topic's several say
+    nothing about which comes first; they teach the confidence and shown models)."""
+    rows = [d for d in data if d[2] and "|" not in d[0]]
+    return fit_logistic(np.vstack([d[3] for d in rows]), np.concatenate([d[4] for d in rows]))
 
 
 def main() -> None:
@@ -211,7 +229,7 @@ def main() -> None:
     data = [d for p in sets for d in dataset(matcher, read(p))]
     print("development sets:", ", ".join(p.name for p in sets),
           f"({len(data)} questions, {sum(d[0] == '-' for d in data)} out of scope)")
-    held, conf_x, conf_y = cross_validated(data)
+    held, conf_x, conf_y, shown_y = cross_validated(data)
     print(f"held-out ({FOLDS}-fold, seed {SEED}) reliability of the best candidate:")
     print("\n".join(reliability(held)))
     t = choose(held)
@@ -220,7 +238,9 @@ def main() -> None:
     print("\n".join(figures(data, held, t)))
     ranking = fit(data)
     sure = fit_logistic(np.array(list(conf_x.values())), np.array(list(conf_y.values())))
-    for name, names, model in (("ranking", FEATURES, ranking), ("confidence", CONFIDENCE, sure)):
+    among = fit_logistic(np.array(list(conf_x.values())), np.array(list(shown_y.values())))
+    for name, names, model in (("ranking", FEATURES, ranking), ("confidence", CONFIDENCE, sure),
+                               ("shown", CONFIDENCE, among)):
         print(f"{name} weights:", ", ".join(f"{n} {w:+.2f}" for n, w in
                                             zip(names, model.weights)))
     if args.write:
@@ -228,7 +248,8 @@ def main() -> None:
             "fitted_by": "bench/fit_entries.py", "sets": [p.name for p in sets],
             "seed": SEED, "folds": FOLDS, "thresholds": t,
             "models": {"rank": ranking.as_dict(FEATURES),
-                       "confidence": sure.as_dict(CONFIDENCE)}}, indent=1) + "\n",
+                       "confidence": sure.as_dict(CONFIDENCE),
+                       "shown": among.as_dict(CONFIDENCE)}}, indent=1) + "\n",
             encoding="utf-8")
         print(f"wrote {MODEL_FILE.relative_to(ROOT)}")
     if args.report:
@@ -236,7 +257,8 @@ def main() -> None:
         thresholds = json.loads(MODEL_FILE.read_text(encoding="utf-8"))["thresholds"]
     for path in args.report:
         rows = dataset(matcher, read(path))
-        outs = [outcome(d, rank(final, d[3].tolist()) if d[2] else []) for d in rows]
+        outs = [outcome(d, *rank(final, d[3].tolist())) if d[2] else outcome(d, [])
+                for d in rows]
         print(f"\n{path.name} with the written model:")
         print("\n".join(reliability(outs)))
         print("\n".join(figures(rows, outs, thresholds)))

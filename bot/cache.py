@@ -25,11 +25,13 @@ _BOT = Path(__file__).resolve().parent
 
 
 def code_files() -> list[Path]:
-    """The source files an index depends on: every module of the matcher package, the
-    knowledge loader with its schema and YAML reader (the parsed knowledge is pickled
-    too) and the text normaliser."""
+    """The source files an index depends on: every module of the matcher package and its
+    fitted models (``*.json``: a refit must reach a running office), the knowledge loader
+    with its schema and YAML reader (the parsed knowledge is pickled too) and the text
+    normaliser."""
     return [_BOT / "knowledge.py", _BOT / "schema.py", _BOT / "yamlfile.py",
-            *sorted((_BOT / "matcher").glob("*.py")), _BOT / "text.py"]
+            *sorted((_BOT / "matcher").glob("*.py")),
+            *sorted((_BOT / "matcher").glob("*.json")), _BOT / "text.py"]
 
 
 def fingerprint(root: Path) -> str:

@@ -43,7 +43,7 @@ def test_terminal_chat_greet_ask_pick_and_browse(tmp_path):
         "1",                 # first field
         "1",                 # first procedure of that field: its card
         "giay to",           # too vague: suggestions or unknown, never a crash
-        "bao hiem",          # several insurance entries: "Ý bạn là…"
+        "dat dai",           # several land entries: "Ý bạn là…"
         "1",                 # pick the first suggestion by number
         "/thoat",
     ]) + "\n"

@@ -80,6 +80,15 @@ def test_aspect_of_the_question(matcher, question, aspect):
     assert matcher.match(question).aspect == aspect
 
 
+def test_a_story_around_a_sure_question_is_answered(matcher):
+    """The story dilutes the whole message; its asking sentence alone is sure of the
+    entry the whole ranks first, so the whole is answered, not only suggested."""
+    story = ("Tôi làm ở Bình Dương, tháng sau định về quê ăn cưới em gái rồi đi Hàn Quốc "
+             "làm việc theo hợp đồng ba năm. Làm hộ chiếu thì bao lâu thì có?")
+    assert matcher._match(story).status == "suggest"  # the whole alone: not sure
+    assert top(matcher, story) == ("answer", "ho-chieu", "time")
+
+
 def test_exact_diacritics_are_preferred():
     m = tiny([("ban-sao", "Cấp bản sao", ["bản sao"]),
               ("ban-dau-gia", "Bán đấu giá tài sản", ["bán tài sản"])])

@@ -3,6 +3,7 @@ ties analysis, typo repair, candidate selection and scoring together."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import math
 from collections.abc import Callable
@@ -10,14 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.knowledge import Entry, Knowledge
-from bot.matcher.analysis import Analyzer, Features, OffTopic, Term, features
+from bot.matcher.analysis import (Analyzer, Features, OffTopic, Term, features, question_part,
+                                  segments)
 from bot.matcher.answers import PROMOTE_AT, AnswerIndex, ItemHit
 from bot.matcher.candidates import Candidates
 import bot.matcher.fusion as fusion
 from bot.matcher.items import ItemRanker
 from bot.matcher.parallel import map_halves
 from bot.matcher.scoring import (HINT_AT, IMPORTED_PRIOR, LONG_AT, MAX_HITS, OFF_TOPIC,
-                                 OFF_TOPIC_DAMP, Doc, Hit, Match, decide, entry_score,
+                                 OFF_TOPIC_DAMP, SHOWN, Doc, Hit, Match, decide, entry_score,
                                  matched_features, query_weights)
 from bot.matcher.typos import TypoRepair
 from bot.text import Token
@@ -211,7 +213,7 @@ class Matcher:
         since citizens ask the same short things over and over ("khai sinh")."""
         cached = self._cache.get(question)
         if cached is None:
-            cached = self._match(question)
+            cached = self._focused(question, self._match(question))
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[question] = cached
@@ -250,9 +252,25 @@ class Matcher:
                              for i, _ in found],
                             [coverage[i] for i, _ in found], total, 1 - long_share, unknown,
                             bool(off), [docs[i].prior != 1.0 for i, _ in found],
-                            bool(aspect or self.analyzer.aspects(terms)))
+                            bool(aspect or self.analyzer.aspects(terms)), content)
         return Scored(terms, aspect, bool(off), "", [docs[i].entry for i, _ in found],
                       [s for _, s in found], table)
+
+    def _focused(self, question: str, whole: Match) -> Match:
+        """A story around a question ("Tôi đặt vé đi Nhật tháng sau. Tôi ở Cần Thơ. Làm
+        hộ chiếu bao lâu có?") dilutes the evidence of the whole message: when the whole
+        is not sure, the sentence that asks is read alone; if that is sure of the entry
+        the whole ranks first, the whole message is answered (its words still choose
+        the answer item: the story says whose case it is)."""
+        if whole.status == "answer" or whole.reason == "off_topic" or not whole.hits:
+            return whole
+        parts = segments(question)
+        if len(parts) < 2:
+            return whole
+        alone = self._match(parts[question_part(parts)])
+        if alone.status != "answer" or alone.best is None or alone.best.id != whole.best.id:
+            return whole
+        return self._match(question, sure_of=alone.best.id)
 
     def procedures(self, text: str) -> list[Hit]:
         """The procedures a text names, most likely first, each with the ranking model's
@@ -263,16 +281,20 @@ class Matcher:
                 for e, r in zip(read.entries, read.rows)]
         return sorted(hits, key=lambda h: (-h.score, h.entry.id))[:MAX_HITS]
 
-    def _match(self, question: str) -> Match:
+    def _match(self, question: str, sure_of: str | None = None) -> Match:
+        """``sure_of``: an entry the question's own sentence is sure of (``_focused``):
+        answered when the whole message ranks it first."""
         read = self.scored(question)
         terms, aspect, off = read.terms, read.aspect, read.off
         if not read.entries:
             return Match(question, "unknown", aspect, [], read.reason)
+        probabilities, shown = fusion.rank(self.model, read.rows)
         scored = [(round(p, 4), s, e) for p, s, e in
-                  zip(fusion.rank(self.model, read.rows), read.raw, read.entries)]
+                  zip(probabilities, read.raw, read.entries)]
         scored.sort(key=lambda t: (-t[0], -t[1], t[2].id))  # ties: the analyser's score
         hits = [Hit(e, p) for p, _, e in scored[:MAX_HITS]]
-        status = decide(hits)
+        status = "answer" if sure_of is not None and hits[0].entry.id == sure_of \
+            else decide(hits, shown)
         parts = self.analyzer.aspects(terms)
         # sure of the entry: its items (and those that apply to it); else the first few's
         chosen = self.items.choose(terms, aspect, parts, hits[:1] if status == "answer" else hits) \

@@ -44,9 +44,13 @@ FEATURES = (
     "score_first",  # it has the best analyser score
     "bm25_first",  # it has the best BM25
     "asks",        # the message asks for a part of a procedure (documents, fee, time...)
+    "short",       # 1 / its content syllables: a bare topic ("bảo hiểm") is one or two
 )
 # The second model: given the ranking, how likely is its first entry the one asked? Its
-# probability is the first hit's score, the one answer/suggest/unknown are decided on.
+# probability is the first hit's score, the one answer is decided on. The third, over the
+# same columns: how likely is the entry asked among the SHOWN first (a bare topic,
+# "bảo hiểm", is surely one of a few entries though none alone is sure): suggest is
+# decided on it.
 CONFIDENCE = (
     "p1",          # the first entry's probability from the ranking model
     "p_gap",       # ... minus the second's
@@ -60,6 +64,7 @@ CONFIDENCE = (
     "off",
     "candidates",  # log of the number of entries scored
     "asks",
+    "short",
 )
 
 
@@ -67,20 +72,22 @@ CONFIDENCE = (
 _FROM_ROW = tuple(FEATURES.index(n) for n in
                   ("score", "score_gap", "bm25", "bm25_gap", "coverage", "long", "unknown",
                    "off"))
-_AFTER = tuple(FEATURES.index(n) for n in ("asks",))
+_AFTER = tuple(FEATURES.index(n) for n in ("asks", "short"))
 
 
 @dataclass(frozen=True)
 class EntryModel:
     rank: LogisticModel  # over FEATURES, per entry
-    confidence: LogisticModel  # over CONFIDENCE, per question
+    confidence: LogisticModel  # over CONFIDENCE, per question: the first is the one asked
+    shown: LogisticModel  # over CONFIDENCE, per question: the one asked is among the SHOWN
 
 
 def load_model(path: Path = MODEL_FILE) -> EntryModel:
     """The fitted entry model (the thresholds on its scores are read by ``scoring``)."""
     fitted_by = "bench/fit_entries.py"
     return EntryModel(LogisticModel.load(path, FEATURES, fitted_by, "rank"),
-                      LogisticModel.load(path, CONFIDENCE, fitted_by, "confidence"))
+                      LogisticModel.load(path, CONFIDENCE, fitted_by, "confidence"),
+                      LogisticModel.load(path, CONFIDENCE, fitted_by, "shown"))
 
 
 def unfitted() -> EntryModel:
@@ -89,7 +96,7 @@ def unfitted() -> EntryModel:
     def blank(names: tuple[str, ...]) -> LogisticModel:
         return LogisticModel((0.0,) * len(names), (1.0,) * len(names), (0.0,) * len(names),
                              0.0)
-    return EntryModel(blank(FEATURES), blank(CONFIDENCE))
+    return EntryModel(blank(FEATURES), blank(CONFIDENCE), blank(CONFIDENCE))
 
 
 def bm25(doc: Doc, matched: dict[str, float], weights: dict[str, float],
@@ -119,8 +126,8 @@ def _two_best(values: list[float]) -> tuple[float, float]:
 
 
 def rows(scores: list[float], bm25s: list[float], coverage: list[float], total: float,
-         long: float, unknown: float, off: bool, imported: list[bool], asks: bool
-         ) -> list[list[float]]:
+         long: float, unknown: float, off: bool, imported: list[bool], asks: bool,
+         content: int) -> list[list[float]]:
     """The values of FEATURES for each shortlisted entry (lists in the same order)."""
     s1, s2 = _two_best(scores)
     b1, b2 = _two_best(bm25s)
@@ -132,7 +139,8 @@ def rows(scores: list[float], bm25s: list[float], coverage: list[float], total: 
             s, s_rel, s - (s2 if s == s1 else s1),
             b / total, b_rel, (b - (b2 if b == b1 else b1)) / (b1 or 1.0),
             cov, long, long * b_rel, long * s_rel, unknown, float(off), float(imp),
-            float(s == s1), float(b == b1), float(asks)])
+            float(s == s1), float(b == b1), float(asks),
+            1.0 / max(content, 1)])
     return out
 
 
@@ -145,10 +153,12 @@ def confidence_row(probs: list[float], table: list[list[float]]) -> list[float]:
             math.log(len(probs)), *(r[i] for i in _AFTER)]
 
 
-def rank(model: EntryModel, table: list[list[float]]) -> list[float]:
-    """Each entry's score: the first entry's is the confidence model's probability that
-    it is the one asked; the others keep their share of it from the ranking model."""
+def rank(model: EntryModel, table: list[list[float]]) -> tuple[list[float], float]:
+    """Each entry's score, and how likely the entry asked is among the SHOWN first. The
+    first entry's score is the confidence model's probability that it is the one asked;
+    the others keep their share of it from the ranking model."""
     probs = [model.rank.probability(r) for r in table]
     top = max(probs)
-    sure = model.confidence.probability(confidence_row(probs, table))
-    return [sure * p / top if top else 0.0 for p in probs]
+    row = confidence_row(probs, table)
+    sure = model.confidence.probability(row)
+    return [sure * p / top if top else 0.0 for p in probs], model.shown.probability(row)

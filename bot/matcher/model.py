@@ -44,6 +44,8 @@ class LogisticModel:
         fitted for other features than ``features``."""
         data = json.loads(path.read_text(encoding="utf-8"))
         if part is not None:
+            if part not in data.get("models", {}):
+                raise StaleModel(f"{path.name}: has no {part} model; run {fitted_by}")
             data = data["models"][part]
         if tuple(data["features"]) != features:
             raise StaleModel(f"{path.name}: fitted for other features; run {fitted_by}")

@@ -166,19 +166,21 @@ def entry_score(doc: Doc, matched: dict[str, float], weights: dict[str, float],
     return round(min(1.0, result), 4)
 
 
-def decide(hits: list[Hit]) -> str:
+def decide(hits: list[Hit], shown: float | None = None) -> str:
     """"answer" when the best hit is sure and clear of the second (MARGIN), "suggest"
-    when the right entry is likely among the SHOWN first hits (their scores summed:
-    "đất đai" is one of two land procedures, neither sure alone), else "unknown"."""
+    when the right entry is likely among the SHOWN first hits (``shown``: the entry
+    model's probability of it; by default their scores summed: "đất đai" is one of two
+    land procedures, neither sure alone), else "unknown"."""
+    if shown is None:
+        shown = sum(h.score for h in hits[:SHOWN])
     return decide_scores(hits[0].score if hits else 0.0,
-                         hits[1].score if len(hits) > 1 else 0.0,
-                         sum(h.score for h in hits[:SHOWN]))
+                         hits[1].score if len(hits) > 1 else 0.0, shown)
 
 
 def decide_scores(first: float, second: float, shown: float, answer_at: float = ANSWER_AT,
                   margin: float = MARGIN, suggest_at: float = SUGGEST_AT) -> str:
-    """``decide`` on the scores alone: the first, the second, the sum of the SHOWN first
-    (bench/fit_entries.py chooses the thresholds with it)."""
+    """``decide`` on the scores alone: the first, the second, how likely the one asked is
+    among the SHOWN first (bench/fit_entries.py chooses the thresholds with it)."""
     if first >= answer_at and first - second >= margin:
         return "answer"
     return "suggest" if shown >= suggest_at else "unknown"
