@@ -52,7 +52,7 @@ def main() -> None:
         for size in args.sizes:
             matcher = Matcher(base if size == 0 else synthetic(base, size))
             for q in qs:
-                out.write(f"{size}\t{q}\t{line(matcher._match(q))}\n")
+                out.write(f"{size}\t{q}\t{line(matcher.match(q))}\n")
     print(f"{len(qs)} questions x {len(args.sizes)} indexes -> {args.out}")
 
 

@@ -213,7 +213,7 @@ class Matcher:
         since citizens ask the same short things over and over ("khai sinh")."""
         cached = self._cache.get(question)
         if cached is None:
-            cached = self._focused(question, self._match(question))
+            cached = self.uncached(question)
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[question] = cached
@@ -256,7 +256,12 @@ class Matcher:
         return Scored(terms, aspect, bool(off), "", [docs[i].entry for i, _ in found],
                       [s for _, s in found], table)
 
-    def _focused(self, question: str, whole: Match) -> Match:
+    def uncached(self, question: str) -> Match:
+        """What ``match`` answers, computed afresh (benchmarks time this)."""
+        read = self.scored(question)
+        return self._focused(question, self._match(question, read=read), read)
+
+    def _focused(self, question: str, whole: Match, read: Scored) -> Match:
         """A story around a question ("Tôi đặt vé đi Nhật tháng sau. Tôi ở Cần Thơ. Làm
         hộ chiếu bao lâu có?") dilutes the evidence of the whole message: when the whole
         is not sure, the sentence that asks is read alone; if that is sure of the entry
@@ -267,10 +272,20 @@ class Matcher:
         parts = segments(question)
         if len(parts) < 2:
             return whole
-        alone = self._match(parts[question_part(parts)])
-        if alone.status != "answer" or alone.best is None or alone.best.id != whole.best.id:
+        sentence = parts[question_part(parts)]
+        alone = self.scored(sentence)
+        if not alone.entries:
             return whole
-        return self._match(question, sure_of=alone.best.id)
+        hits, status = self._ranked(alone)
+        # Only the sentence's status and first entry count here. Its answer item can
+        # only raise a suggestion to an answer (and then lead with its entry): an unknown
+        # stays short of one, and an answer keeps its first entry. Only then is it chosen.
+        if status == "suggest":
+            answered = self._answered(sentence, alone, hits, status)
+            status, hits = answered.status, answered.hits
+        if status != "answer" or hits[0].entry.id != whole.best.id:
+            return whole
+        return self._match(question, sure_of=hits[0].entry.id, read=read)  # read once
 
     def procedures(self, text: str) -> list[Hit]:
         """The procedures a text names, most likely first, each with the ranking model's
@@ -281,13 +296,21 @@ class Matcher:
                 for e, r in zip(read.entries, read.rows)]
         return sorted(hits, key=lambda h: (-h.score, h.entry.id))[:MAX_HITS]
 
-    def _match(self, question: str, sure_of: str | None = None) -> Match:
+    def _match(self, question: str, sure_of: str | None = None,
+               read: Scored | None = None) -> Match:
         """``sure_of``: an entry the question's own sentence is sure of (``_focused``):
-        answered when the whole message ranks it first."""
-        read = self.scored(question)
-        terms, aspect, off = read.terms, read.aspect, read.off
+        answered when the whole message ranks it first. ``read``: the question's
+        ``scored()``, when the caller has it already (nothing here changes it)."""
+        if read is None:
+            read = self.scored(question)
         if not read.entries:
-            return Match(question, "unknown", aspect, [], read.reason)
+            return Match(question, "unknown", read.aspect, [], read.reason)
+        hits, status = self._ranked(read, sure_of)
+        return self._answered(question, read, hits, status)
+
+    def _ranked(self, read: Scored, sure_of: str | None = None) -> tuple[list[Hit], str]:
+        """The first hits of a read with some entries, and what the entry model decides
+        on them (before the answer item has its say: ``_answered``)."""
         probabilities, shown = fusion.rank(self.model, read.rows)
         scored = [(round(p, 4), s, e) for p, s, e in
                   zip(probabilities, read.raw, read.entries)]
@@ -295,6 +318,12 @@ class Matcher:
         hits = [Hit(e, p) for p, _, e in scored[:MAX_HITS]]
         status = "answer" if sure_of is not None and hits[0].entry.id == sure_of \
             else decide(hits, shown)
+        return hits, status
+
+    def _answered(self, question: str, read: Scored, hits: list[Hit], status: str) -> Match:
+        """The match, once the answer item is chosen: an item can lead with the entry it
+        serves, and raise an unknown to a suggestion or a suggestion to an answer."""
+        terms, aspect, off = read.terms, read.aspect, read.off
         parts = self.analyzer.aspects(terms)
         # sure of the entry: its items (and those that apply to it); else the first few's
         chosen = self.items.choose(terms, aspect, parts, hits[:1] if status == "answer" else hits) \
