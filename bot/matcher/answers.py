@@ -79,7 +79,8 @@ class AnswerIndex:
     """Answer items analysed once; ``best`` scores a question against one entry's."""
 
     def __init__(self, knowledge: Knowledge, analyzer: Analyzer, idf: dict[str, float],
-                 max_idf: float):
+                 max_idf: float, read: dict[str, Features] | None = None):
+        """``read``: entry texts already analysed (by the index), text -> features."""
         self.idf, self.max_idf = idf, max_idf
         self._phrasings: dict[str, list[tuple[Features, str | None, set[str]]]] = {}
         self.terms: dict[str, list[list[Term]]] = {}  # each item's analysed phrasings
@@ -94,11 +95,13 @@ class AnswerIndex:
         for entry in knowledge.entries.values():
             items = knowledge.answers_for(entry.id)
             if items:
-                self._locals[entry.id] = self._local(entry, items, analyzer)
+                self._locals[entry.id] = self._local(entry, items, analyzer, read or {})
 
-    def _local(self, entry: Entry, items: list[Answer], analyzer: Analyzer) -> _Local:
+    def _local(self, entry: Entry, items: list[Answer], analyzer: Analyzer,
+               read: dict[str, Features]) -> _Local:
         def analyse(text: str) -> Features:
-            return features(analyzer.analyze(text)[0])
+            found = read.get(text)
+            return found if found is not None else features(analyzer.analyze(text)[0])
 
         phrasings = [self._phrasings[a.key] for a in items]
         count = len(items)

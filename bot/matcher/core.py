@@ -66,8 +66,12 @@ class Matcher:
             share = {}.setdefault  # each distinct value kept once (see ``_add``)
             analysed = self._analyse([t for entry in entries for t in entry.texts], share)
             analysed.reverse()  # taken from the end, so that each is freed once indexed
+            read: dict[str, Features] = {}  # the texts of entries with answer items, as read
             for entry in entries:
-                self._add(entry, [analysed.pop() for _ in entry.texts], share)
+                mine = [analysed.pop() for _ in entry.texts]
+                if knowledge.answers_for(entry.id):  # the answer index reads them again
+                    read.update((text, feats) for text, (feats, _) in zip(entry.texts, mine))
+                self._add(entry, mine, share)
         finally:
             if collecting:
                 gc.freeze()  # the index lives as long as the process: keep it out of
@@ -87,7 +91,7 @@ class Matcher:
             if phrase and not self._known_phrase(phrase):
                 phrases.setdefault(phrase[0].plain, []).append(phrase)
         self.off_topic = OffTopic(phrases, self.vocabulary | self.analyzer.stop_plain)
-        self.answers = AnswerIndex(knowledge, self.analyzer, self.idf, self.max_idf)
+        self.answers = AnswerIndex(knowledge, self.analyzer, self.idf, self.max_idf, read)
         self.items = ItemRanker(knowledge, self.analyzer, self.answers)
         self.model = model or fusion.load_model()  # bench/fit_entries.py fits a new one
 
