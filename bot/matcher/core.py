@@ -39,6 +39,47 @@ class Scored:
     rows: list[list[float]] = field(default_factory=list)  # their fusion.FEATURES values
 
 
+def indexed(analysed: list[tuple[Features, bool]], share: Callable[[Any, Any], Any]
+            ) -> tuple[list[Features], set[int], dict[str, tuple], dict[str, Any], int]:
+    """One entry as the index holds it (``Doc``), from its texts' features and whether
+    each is made only of stop words: the texts with features, those made of stop words,
+    feature -> ((text, weight factor), ...), feature -> exact form (a set when the
+    entry spells it two ways), and the number of features over all its texts.
+
+    Ten thousand entries hold millions of small values, most of them alike (the same
+    syllable pair with the same exact form and factors, in the same texts): each
+    distinct one is kept once (``share``: dict.setdefault over one build), which halves
+    the index's memory. The features come shared; here the (text, factor) lists, once
+    complete, become shared tuples. All these values are immutable (strings, and tuples
+    of numbers and strings)."""
+    texts: list[Features] = []
+    fillers: set[int] = set()
+    where: dict[str, Any] = {}
+    exact_forms: dict[str, Any] = {}
+    length = 0
+    for feats, filler in analysed:
+        if not feats:
+            continue
+        ti = len(texts)
+        if filler:
+            fillers.add(ti)
+        texts.append(feats)
+        length += len(feats)
+        for f, (k, _, exact) in feats.items():
+            if f in where:
+                where[f].append((ti, k))
+                seen = exact_forms[f]
+                if seen != exact and not (type(seen) is set and exact in seen):
+                    exact_forms[f] = ({*seen} if type(seen) is set else {seen}) | {exact}
+            else:
+                where[f] = [(ti, k)]
+                exact_forms[f] = exact
+    for f, found in where.items():
+        found = tuple(found)
+        where[f] = share(found, found)
+    return texts, fillers, where, exact_forms, length
+
+
 class Matcher:
     """An index over a knowledge base that matches citizens' questions to its entries.
 
@@ -63,15 +104,11 @@ class Matcher:
         gc.disable()  # millions of small objects: cyclic GC passes would double the time
         try:
             entries = list(knowledge.entries.values())
-            share = {}.setdefault  # each distinct value kept once (see ``_add``)
-            analysed = self._analyse([t for entry in entries for t in entry.texts], share)
-            analysed.reverse()  # taken from the end, so that each is freed once indexed
             read: dict[str, Features] = {}  # the texts of entries with answer items, as read
-            for entry in entries:
-                mine = [analysed.pop() for _ in entry.texts]
-                if knowledge.answers_for(entry.id):  # the answer index reads them again
-                    read.update((text, feats) for text, (feats, _) in zip(entry.texts, mine))
-                self._add(entry, mine, share)
+            for entry, (every, *built) in zip(entries, self._read_entries(entries)):
+                if every is not None:  # the answer index reads these texts again
+                    read.update(zip(entry.texts, every))
+                self._add(entry, *built)
         finally:
             if collecting:
                 gc.freeze()  # the index lives as long as the process: keep it out of
@@ -95,57 +132,39 @@ class Matcher:
         self.items = ItemRanker(knowledge, self.analyzer, self.answers)
         self.model = model or fusion.load_model()  # bench/fit_entries.py fits a new one
 
-    def _analyse(self, texts: list[str], share: Callable[[Any, Any], Any]
-                 ) -> list[tuple[Features, bool]]:
-        """Features of each entry text, and whether it is made only of stop words. A
-        large knowledge base is analysed in two processes (``parallel.map_halves``).
-        Equal keys and values are one object from the start (``share``, see ``_add``):
-        memory freed later stays with the process, and the child's result, marshalled
-        with its shared objects written once, is smaller to send."""
-        analyzer = self.analyzer
+    def _read_entries(self, entries: list[Entry]) -> list[tuple]:
+        """Each entry's texts analysed and indexed (``indexed``), and, for an entry with
+        answer items, the features of each of its texts. A large knowledge base is read
+        in two processes (``parallel.map_halves``): only plain values, to be marshalled.
+        Equal keys and values are one object from the start (``share``, see
+        ``indexed``): memory freed later stays with the process, and the child's result,
+        marshalled with its shared objects written once, is smaller to send."""
+        analyzer, knowledge = self.analyzer, self.knowledge
 
-        def work(part: list[str]) -> list[tuple[Features, bool]]:
+        def work(part: list[Entry]) -> list[tuple]:
+            share = {}.setdefault
             out = []
-            for text in part:
-                terms, _ = analyzer.analyze(text)
-                out.append(({share(f, f): share(v, v) for f, v in features(terms).items()},
-                            any(t.filler for t in terms)))
+            for entry in part:
+                analysed = []
+                for text in entry.texts:
+                    terms, _ = analyzer.analyze(text)
+                    analysed.append(({share(f, f): share(v, v)
+                                      for f, v in features(terms).items()},
+                                     any(t.filler for t in terms)))
+                every = [feats for feats, _ in analysed] \
+                    if knowledge.answers_for(entry.id) else None
+                out.append((every, *indexed(analysed, share)))
             return out
 
-        return map_halves(work, texts)
+        return map_halves(work, entries, sum(len(entry.texts) for entry in entries))
 
-    def _add(self, entry: Entry, analysed: list[tuple[Features, bool]],
-             share: Callable[[Any, Any], Any]) -> None:
-        # Ten thousand entries hold millions of small values, most of them alike (the
-        # same syllable pair with the same exact form and factors, in the same texts):
-        # each distinct one is kept once (``share``: dict.setdefault over one build),
-        # which halves the index's memory. The features come shared from ``_analyse``;
-        # here the (text, factor) lists, once complete, become shared tuples. All these
-        # values are immutable (strings, and tuples of numbers and strings).
-        doc = Doc(entry, prior=IMPORTED_PRIOR if entry.data.get("imported") else 1.0)
-        where, exact_forms = doc.where, doc.exact
-        for feats, filler in analysed:
-            if not feats:
-                continue
-            ti = len(doc.texts)
-            if filler:
-                doc.fillers.add(ti)
-            doc.texts.append(feats)
-            doc.length += len(feats)
-            for f, (k, _, exact) in feats.items():
-                if f in where:
-                    where[f].append((ti, k))
-                    seen = exact_forms[f]
-                    if seen != exact and not (type(seen) is set and exact in seen):
-                        exact_forms[f] = ({*seen} if type(seen) is set else {seen}) | {exact}
-                else:
-                    where[f] = [(ti, k)]
-                    exact_forms[f] = exact
-        for f, texts in where.items():  # (text, factor) pairs, now fixed: a shared tuple
-            texts = tuple(texts)
-            where[f] = share(texts, texts)
+    def _add(self, entry: Entry, texts: list[Features], fillers: set[int],
+             where: dict[str, tuple], exact: dict[str, Any], length: int) -> None:
+        """Add an entry, as ``indexed`` read it."""
         index = len(self.docs)
-        self.docs.append(doc)
+        self.docs.append(Doc(entry, exact=exact, texts=texts, where=where, fillers=fillers,
+                             prior=IMPORTED_PRIOR if entry.data.get("imported") else 1.0,
+                             length=length))
         postings = self.postings
         for f in where:
             if f in postings:

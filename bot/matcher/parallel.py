@@ -92,12 +92,14 @@ def _fork(function, argument) -> _Child | None:
     return _Child(pid, read)
 
 
-def map_halves(work: Callable[[list], list], items: list) -> list:
+def map_halves(work: Callable[[list], list], items: list, size: int | None = None) -> list:
     """``work(items)``, computed as work(first half) + work(second half) with the
-    second half in a forked child when there are PARALLEL_AT items or more. ``work``
-    must return one marshallable result per item."""
+    second half in a forked child when the work's size (by default, the number of
+    items) is PARALLEL_AT or more. ``work`` must return one marshallable result per
+    item."""
     half = len(items) // 2
-    child = _fork(work, items[half:]) if len(items) >= PARALLEL_AT else None
+    big = (len(items) if size is None else size) >= PARALLEL_AT
+    child = _fork(work, items[half:]) if big else None
     if child is None:
         return work(items)
     try:
