@@ -79,13 +79,17 @@ class AnswerIndex:
     """Answer items analysed once; ``best`` scores a question against one entry's."""
 
     def __init__(self, knowledge: Knowledge, analyzer: Analyzer, idf: dict[str, float],
-                 max_idf: float, read: dict[str, Features] | None = None):
-        """``read``: entry texts already analysed (by the index), text -> features."""
+                 max_idf: float, read: dict[str, Features] | None = None,
+                 analysed: dict[str, tuple[list[Term], str | None]] | None = None):
+        """``read``: entry texts already analysed (by the index), text -> features;
+        ``analysed``: item questions already analysed, text -> ``analyzer.analyze``."""
         self.idf, self.max_idf = idf, max_idf
         self._phrasings: dict[str, list[tuple[Features, str | None, set[str]]]] = {}
         self.terms: dict[str, list[list[Term]]] = {}  # each item's analysed phrasings
+        known = analysed or {}
         for key, answer in knowledge.answers.items():
-            analysed = [analyzer.analyze(q) for q in answer.questions]
+            analysed = [known[q] if q in known else analyzer.analyze(q)
+                        for q in answer.questions]
             self.terms[key] = [terms for terms, _ in analysed]
             self._phrasings[key] = [(features(terms), aspect, analyzer.aspects(terms))
                                     for terms, aspect in analysed]

@@ -105,7 +105,15 @@ class Matcher:
         try:
             entries = list(knowledge.entries.values())
             read: dict[str, Features] = {}  # the texts of entries with answer items, as read
-            for entry, (every, *built) in zip(entries, self._read_entries(entries)):
+            # the answer items' questions and texts, read while the child reads entries
+            answer_texts = [t for a in knowledge.answers.values() for t in (*a.questions, a.text)]
+            analysed: dict[str, tuple[list[Term], str | None]] = {}
+
+            def read_answers() -> None:
+                analysed.update((t, self.analyzer.analyze(t)) for t in answer_texts)
+
+            for entry, (every, *built) in zip(entries, self._read_entries(
+                    entries, read_answers, len(answer_texts))):
                 if every is not None:  # the answer index reads these texts again
                     read.update(zip(entry.texts, every))
                 self._add(entry, *built)
@@ -128,14 +136,17 @@ class Matcher:
             if phrase and not self._known_phrase(phrase):
                 phrases.setdefault(phrase[0].plain, []).append(phrase)
         self.off_topic = OffTopic(phrases, self.vocabulary | self.analyzer.stop_plain)
-        self.answers = AnswerIndex(knowledge, self.analyzer, self.idf, self.max_idf, read)
-        self.items = ItemRanker(knowledge, self.analyzer, self.answers)
+        self.answers = AnswerIndex(knowledge, self.analyzer, self.idf, self.max_idf, read,
+                                   analysed)
+        self.items = ItemRanker(knowledge, self.analyzer, self.answers, analysed=analysed)
         self.model = model or fusion.load_model()  # bench/fit_entries.py fits a new one
 
-    def _read_entries(self, entries: list[Entry]) -> list[tuple]:
+    def _read_entries(self, entries: list[Entry], meanwhile: Callable[[], Any],
+                      extra: int) -> list[tuple]:
         """Each entry's texts analysed and indexed (``indexed``), and, for an entry with
         answer items, the features of each of its texts. A large knowledge base is read
-        in two processes (``parallel.map_halves``): only plain values, to be marshalled.
+        in two processes (``parallel.map_halves``): only plain values, to be marshalled;
+        ``meanwhile`` (about ``extra`` entry texts of work) runs in this one.
         Equal keys and values are one object from the start (``share``, see
         ``indexed``): memory freed later stays with the process, and the child's result,
         marshalled with its shared objects written once, is smaller to send."""
@@ -156,7 +167,8 @@ class Matcher:
                 out.append((every, *indexed(analysed, share)))
             return out
 
-        return map_halves(work, entries, sum(len(entry.texts) for entry in entries))
+        return map_halves(work, entries, [len(entry.texts) for entry in entries], meanwhile,
+                          extra)
 
     def _add(self, entry: Entry, texts: list[Features], fillers: set[int],
              where: dict[str, tuple], exact: dict[str, Any], length: int) -> None:
