@@ -243,7 +243,8 @@ def end_session(storage: Storage, token: str | None) -> None:
 def too_many_failures(storage: Storage, username: str, ip: str) -> bool:
     since = (dt.datetime.now(dt.timezone.utc) - ATTEMPT_WINDOW).isoformat(timespec="seconds")
     user, address = storage.db.execute(
-        "select coalesce(sum(username = ?), 0), coalesce(sum(ip = ?), 0) from login_attempts "
+        "select coalesce(sum(case when username = ? then 1 else 0 end), 0), "
+        "coalesce(sum(case when ip = ? then 1 else 0 end), 0) from login_attempts "
         "where ok = 0 and at >= ?", [(username or "").strip().lower(), ip, since]).fetchone()
     return user >= MAX_FAILURES_USER or address >= MAX_FAILURES_IP
 

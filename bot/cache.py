@@ -50,8 +50,10 @@ def cache_dir() -> Path:
     explicit = os.environ.get("MOTCUA_CACHE_DIR")
     if explicit:
         return Path(explicit)
-    db = os.environ.get("MOTCUA_DB")
-    return (Path(db).parent if db else Path("data")) / "cache"
+    from bot.storage import is_url
+
+    db = os.environ.get("MOTCUA_DB")  # beside the SQLite file; ./data for a server
+    return (Path(db).parent if db and not is_url(db) else Path("data")) / "cache"
 
 
 def load(path: str | os.PathLike[str] | None = None, cache: Path | None = None

@@ -22,6 +22,7 @@ def _conversation(args: argparse.Namespace, db: str | None = None):
     from bot import cache
     from handlers.conversation import Conversation
 
+    storage = Storage(db)  # first: a server that cannot be reached stops before any work
     knowledge, matcher = cache.load(args.knowledge)
     if matcher is None:
         for problem in knowledge.errors:
@@ -29,7 +30,7 @@ def _conversation(args: argparse.Namespace, db: str | None = None):
         print(f"motcua: {len(knowledge.errors)} lỗi trong thư mục kiến thức {knowledge.root}: "
               "sửa các dòng trên (motcua validate) rồi chạy lại", file=sys.stderr)
         raise SystemExit(1)
-    return Conversation(knowledge, Storage(db), matcher)
+    return Conversation(knowledge, storage, matcher)
 
 
 def match_json(conv, match: Match) -> dict[str, Any]:
@@ -219,8 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--knowledge", metavar="DIR",
                         help="knowledge folder (default: MOTCUA_KNOWLEDGE, else ./knowledge when it "
                         "holds office.yaml, else the bundled one)")
-    parser.add_argument("--db", metavar="FILE",
-                        help="SQLite file (default: MOTCUA_DB or data/motcua.db)")
+    parser.add_argument("--db", metavar="FILE|URL",
+                        help="SQLite file or postgresql:// URL (default: MOTCUA_DB or "
+                        "data/motcua.db)")
     parser.add_argument("--create", action="store_true",
                         help="create the database when it does not exist (run and chat "
                         "always do; other commands refuse a missing one)")
@@ -308,6 +310,10 @@ def build_parser() -> argparse.ArgumentParser:
     from bot import staff_cli
 
     staff_cli.add_parser(sub, command)
+
+    from bot import dbcopy
+
+    dbcopy.add_parser(sub, command)
 
     p = sub.add_parser("questions", help="questions log",
                        description="What citizens asked, to grow the knowledge base.")

@@ -65,22 +65,25 @@ def load_env_file(environ: dict[str, str] | None = None) -> Path | None:
 _URL = re.compile(r"^([a-z][a-z0-9+.-]*):(//|[^\\/])", re.IGNORECASE)
 
 
-def database_path(value: str | os.PathLike[str] | None = None) -> Path:
-    """The SQLite file ``--db``/``MOTCUA_DB`` names, absolute. A URL (``postgresql://…``)
-    is refused: only SQLite files are supported, and a URL would silently become a
-    folder named ``postgresql:``. The URL itself is never repeated (it may hold a
-    password)."""
-    from bot.storage import DEFAULT_DB
+def database_path(value: str | os.PathLike[str] | None = None) -> Path | str:
+    """The database ``--db``/``MOTCUA_DB`` names: a ``postgresql://`` URL as given (a
+    PostgreSQL server, bot/pg.py), else the SQLite file, absolute. Any other URL is
+    refused: it would silently become a folder named ``mysql:``. A refused URL is never
+    repeated (it may hold a password)."""
+    from bot.storage import DEFAULT_DB, is_url
 
     raw = str(value or os.environ.get("MOTCUA_DB") or DEFAULT_DB)
     if raw == ":memory:":  # SQLite's own name for a database that is never written
         return Path(raw)
+    if is_url(raw):
+        return raw
     found = _URL.match(raw)
     if found and len(found.group(1)) > 1:  # "C:\\data" is a Windows drive, not a URL
         scheme = found.group(1).lower()
         what = "PostgreSQL" if scheme.startswith("postgres") else f"'{scheme}:'"
-        raise ConfigError(f"MOTCUA_DB/--db là một địa chỉ {what}: bot chưa hỗ trợ máy chủ cơ sở "
-                          "dữ liệu, hãy đặt đường dẫn tệp SQLite (ví dụ data/motcua.db)")
+        raise ConfigError(f"MOTCUA_DB/--db là một địa chỉ {what} bot không đọc được: hãy đặt "
+                          "đường dẫn tệp SQLite (ví dụ data/motcua.db) hoặc địa chỉ "
+                          "postgresql://người-dùng@máy/tên-cơ-sở-dữ-liệu")
     return Path(raw).expanduser().absolute()
 
 

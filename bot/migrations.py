@@ -68,4 +68,10 @@ MIGRATIONS: list[list[str]] = [
      "alter table events add column staff_name text",
      """create table ratings (question_id integer primary key, at text, channel text,
         entry_id text, answer text, useful integer not null)"""],
+    # several processes on PostgreSQL (bot/pg.py): an outbox message claimed by one of
+    # them until ``claimed_until`` (epoch seconds; a lease), and the messages of the
+    # last minute per user (the flood limit). SQLite has one process: neither is used
+    ["alter table outbox add column claimed_until real",
+     "create table flood (channel text not null, user_id text not null, at real not null)",
+     "create index idx_flood_user on flood (channel, user_id, at)"],
 ]

@@ -54,7 +54,7 @@ def writable_folder(folder: Path) -> None:
 def prepare(args: argparse.Namespace, env_file: Path | None) -> None:
     """Check the database setting, refuse a missing database to a command that would
     otherwise create an empty one, and say on stderr which files this run reads."""
-    db = database_path(args.db)  # a URL is refused whatever the command
+    db = database_path(args.db)  # a URL other than postgresql:// is refused whatever the command
     action = getattr(args, "action", None) if args.command in ("feedback", "staff") else None
     name = args.command + (f" {action}" if action else "")
     parts = [f".env {env_file}"] if env_file else []
@@ -62,7 +62,12 @@ def prepare(args: argparse.Namespace, env_file: Path | None) -> None:
         root, source = knowledge_folder(getattr(args, "dir", None) or args.knowledge)
         parts.append(f"kiến thức {root}" + (" (bản kèm theo bot; bản riêng: motcua init DIR)"
                                             if source == kb.BUNDLED else ""))
-    if args.command in READS_DB:
+    if args.command in READS_DB and isinstance(db, str):  # a PostgreSQL server
+        from bot.pg import masked
+
+        args.db = db
+        parts.append(f"cơ sở dữ liệu {masked(db)}")
+    elif args.command in READS_DB:
         args.db = str(db)
         if args.command in CREATES_DB or name in CREATES_DB:
             writable_folder(db.parent)

@@ -21,8 +21,11 @@ def record(storage: Storage, question_id: int, useful: bool) -> str | None:
     if before is not None and bool(before[0]) == useful:
         return "same"
     storage.db.execute(
-        "insert or replace into ratings (question_id, at, channel, entry_id, answer, useful) "
-        "values (?, ?, ?, ?, ?, ?)", [question_id, now(), *question, int(useful)])
+        "insert into ratings (question_id, at, channel, entry_id, answer, useful) "
+        "values (?, ?, ?, ?, ?, ?) on conflict (question_id) do update set at = excluded.at, "
+        "channel = excluded.channel, entry_id = excluded.entry_id, "
+        "answer = excluded.answer, useful = excluded.useful",
+        [question_id, now(), *question, int(useful)])
     return "new" if before is None else "changed"
 
 

@@ -1,12 +1,10 @@
-"""SQLite storage through sqlite-utils: feedback tickets, the outbox, conversation
-state and the question log.
+"""Storage: feedback tickets, the outbox, conversation state and the question log, on
+SQLite (bot/sqlite.py, the default) or PostgreSQL (bot/pg.py, several bot processes).
 
-Every write is committed before the function returns (WAL journal), so what the bot
-confirmed to a citizen survives a crash or ``kill -9``; feedback transactions also
-use synchronous=FULL, so they survive a power cut.
-Ticket numbers come from a per-year counter updated in the same transaction as the
-feedback row (``BEGIN IMMEDIATE``), so concurrent writers (several adapters, the CLI)
-never share or skip a number.
+Every write is committed before the function returns, so what the bot confirmed to a
+citizen survives a crash or ``kill -9``. Ticket numbers come from a per-year counter
+updated in the same transaction as the feedback row, so concurrent writers (several
+adapters, the CLI, several processes on PostgreSQL) never share or skip a number.
 """
 
 from __future__ import annotations
@@ -15,12 +13,10 @@ import datetime as dt
 import json
 import logging
 import os
-import sqlite3
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
+from bot.sqlite import SqliteBackend
 
 from bot.text import mask_personal
 # the codes stored, their labels and the messages citizens receive live in bot.vocab;
@@ -90,89 +86,78 @@ def resolve_path(path: str | os.PathLike[str] | None = None) -> Path:
     return Path(path or os.environ.get("MOTCUA_DB") or DEFAULT_DB)
 
 
+def is_url(target: str | os.PathLike[str] | None = None) -> bool:
+    """Does the database setting (``--db``, ``MOTCUA_DB``) name a PostgreSQL server?"""
+    raw = str(target or os.environ.get("MOTCUA_DB") or "")
+    return raw.lower().startswith(("postgresql://", "postgres://"))
+
+
 class Storage:
+    """Feedback, the outbox, conversation state and the question log, on one of two
+    backends: an SQLite file (bot/sqlite.py) or, for a ``postgresql://`` URL, a
+    PostgreSQL server shared by several bot processes (bot/pg.py). The queries here are
+    written once for both; what SQL cannot say the same way is the backend's."""
+
     def __init__(self, path: str | os.PathLike[str] | None = None, strict: bool = False):
-        """Open (and migrate) the database. When it cannot be opened (corrupted, no
-        permission, disk full) and ``strict`` is false, the bot keeps answering
-        questions on an in-memory stand-in and refuses feedback until the real file
-        opens again (``degraded`` says why)."""
-        self.path = resolve_path(path)
+        """Open (and migrate) the database. When an SQLite file cannot be opened
+        (corrupted, no permission, disk full) and ``strict`` is false, the bot keeps
+        answering questions on an in-memory stand-in and refuses feedback until the
+        real file opens again (``degraded`` says why). A PostgreSQL server that cannot
+        be reached is an error either way: no stand-in is shared by several processes."""
         self.degraded = ""
         self._unsaved: dict[tuple[str, str], str] = {}  # state the database refused
-        try:
-            self.db = self._open(self.path)
-        except (sqlite3.Error, OSError) as exc:
-            if strict:
-                raise StorageError(f"cannot open the database {self.path}: {exc}") from exc
-            log.error("database %s unavailable (%s): answering questions, refusing "
-                      "feedback until it opens again", self.path, exc)
-            self.degraded = str(exc)
-            self.db = self._open(":memory:")
+        if is_url(path):
+            from bot.pg import PgBackend, Unavailable, masked
 
-    def _open(self, path: str | os.PathLike[str]) -> sqlite_utils.Database:
-        if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=3, isolation_level=None,
-                               check_same_thread=False)
-        db = sqlite_utils.Database(conn)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode survives a crashed or killed process; feedback writes
-            # switch to FULL so that they survive a power cut too (see _transaction).
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA busy_timeout=3000")
-            self._migrate(db)
-        except sqlite3.Error:
-            conn.close()
-            raise
-        return db
+            self.path = str(path or os.environ["MOTCUA_DB"])
+            try:
+                self.backend = PgBackend(self.path, MIGRATIONS)
+            except Unavailable as exc:
+                raise StorageError(str(exc)) from exc
+            self.name = masked(self.path)
+        else:
+            self.path = resolve_path(path)
+            self.name = str(self.path)
+            try:
+                self.backend = SqliteBackend(self.path, MIGRATIONS)
+            except SqliteBackend.unavailable as exc:
+                if strict:
+                    raise StorageError(f"cannot open the database {self.path}: {exc}") from exc
+                log.error("database %s unavailable (%s): answering questions, refusing "
+                          "feedback until it opens again", self.path, exc)
+                self.degraded = str(exc)
+                self.backend = SqliteBackend(":memory:", MIGRATIONS)
+        self.db = self.backend.db
+        self.errors = self.backend.errors  # what a failed statement raises
+
+    def __repr__(self) -> str:
+        return f"Storage({self.name})"  # a URL without its password
 
     def _recover(self) -> bool:
         """Try the real database again after a failure; True when it works."""
         try:
-            db = self._open(self.path)
-        except (sqlite3.Error, OSError):
+            backend = self.backend.reopen(self.path)
+        except self.backend.unavailable:
             return False
-        old, self.db, self.degraded = self.db, db, ""
-        try:
-            old.conn.close()
-        except sqlite3.Error:
-            pass
-        log.warning("database %s available again", self.path)
+        if backend is not self.backend:
+            self.backend.close()
+            self.backend, self.db = backend, backend.db
+            log.warning("database %s available again", self.name)
+        self.degraded = ""
         return True
 
-    @staticmethod
-    def _migrate(db: sqlite_utils.Database) -> None:
-        db.execute("create table if not exists schema_version (version integer)")
-        row = db.execute("select max(version) from schema_version").fetchone()
-        version = row[0] or 0
-        for number, statements in enumerate(MIGRATIONS[version:], start=version + 1):
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for statement in statements:
-                    db.execute(statement)
-                db.execute("insert into schema_version values (?)", [number])
-                db.execute("COMMIT")
-            except sqlite3.Error:
-                db.execute("ROLLBACK")
-                raise
-
-    @contextmanager
     def _transaction(self):
-        """BEGIN IMMEDIATE ... COMMIT with synchronous=FULL, rolled back on any error."""
-        self.db.execute("PRAGMA synchronous=FULL")
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-            self.db.execute("COMMIT")
-        except BaseException:
-            try:
-                self.db.execute("ROLLBACK")
-            except sqlite3.Error:
-                pass
-            raise
-        finally:
-            self.db.execute("PRAGMA synchronous=NORMAL")
+        """One write transaction, committed at the end or rolled back on any error."""
+        return self.backend.transaction()
+
+    def day_sql(self, column: str) -> str:
+        """SQL for the Vietnam day (YYYY-MM-DD) of a UTC ISO time column."""
+        return self.backend.day_sql(column)
+
+    def note_message(self, channel: str, user_id: str) -> int:
+        """Count a user's message: how many they sent in the last minute, this one
+        included (the flood limit). On PostgreSQL all processes share the count."""
+        return self.backend.note_message(channel, user_id)
 
     # --- questions the bot was asked ------------------------------------------
 
@@ -188,7 +173,7 @@ class Storage:
                 "answer) values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [now(), channel, mask_personal(text)[:1000], status, aspect, top_id, score,
                  answer]).lastrowid
-        except sqlite3.Error as exc:
+        except self.errors as exc:
             log.warning("question not logged: %s", exc)
             return None
 
@@ -197,7 +182,7 @@ class Storage:
         return list(self.db.query(
             "select lower(trim(text)) as question, count(*) as times, max(at) as last "
             "from questions where status = 'unknown' group by 1 "
-            "order by times desc, last desc limit ?", [limit]))
+            "order by times desc, last desc, question limit ?", [limit]))
 
     # --- per-user conversation state ------------------------------------------
 
@@ -212,7 +197,7 @@ class Storage:
             row = self.db.execute("select data from state where channel = ? and "
                                   "user_id = ?", [channel, user_id]).fetchone()
             return json.loads(row[0]) if row else {}
-        except (sqlite3.Error, ValueError) as exc:
+        except (*self.errors, ValueError) as exc:
             log.warning("conversation state unreadable: %s", exc)
             return {}
 
@@ -220,10 +205,11 @@ class Storage:
         text = json.dumps(data, ensure_ascii=False)
         try:
             self.db.execute(
-                "insert or replace into state (channel, user_id, data, updated) "
-                "values (?,?,?,?)", [channel, user_id, text, now()])
+                "insert into state (channel, user_id, data, updated) values (?,?,?,?) "
+                "on conflict (channel, user_id) do update set data = excluded.data, "
+                "updated = excluded.updated", [channel, user_id, text, now()])
             self._unsaved.pop((channel, user_id), None)
-        except sqlite3.Error as exc:
+        except self.errors as exc:
             log.warning("conversation state not saved: %s", exc)
             self._unsaved[(channel, user_id)] = text
 
@@ -244,6 +230,7 @@ class Storage:
         year = int(at[:4])
         try:
             with self._transaction():
+                self.backend.lock_user(channel, user_id)
                 filed = self.db.execute(
                     "select ticket from feedback where channel = ? and user_id = ? and "
                     "draft = ?", [channel, user_id, draft]).fetchone() if draft else None
@@ -251,7 +238,7 @@ class Storage:
                     return filed[0]
                 self.db.execute(
                     "insert into ticket_seq (year, last) values (?, 1) "
-                    "on conflict(year) do update set last = last + 1", [year])
+                    "on conflict (year) do update set last = ticket_seq.last + 1", [year])
                 seq = self.db.execute("select last from ticket_seq where year = ?",
                                       [year]).fetchone()[0]
                 ticket = f"PA-{year}-{seq:06d}"
@@ -264,7 +251,7 @@ class Storage:
                 self.log_event(ticket, f"{channel}:citizen", "created", category)
                 for chat_channel, chat_id, notice, options in (notify(ticket) if notify else []):
                     self._enqueue(chat_channel, chat_id, notice, options)
-        except sqlite3.Error as exc:
+        except self.errors as exc:
             self.degraded = str(exc)  # reopen before the next try (read-only, full…)
             raise StorageError(str(exc)) from exc
         return ticket
@@ -412,6 +399,8 @@ class Storage:
                 "updated = ? where channel = ? and user_id = ?", [now(), channel, user_id])
             self.db.execute("delete from state where channel = ? and user_id = ?",
                             [channel, user_id])
+            self.db.execute("delete from flood where channel = ? and user_id = ?",
+                            [channel, user_id])
             self.db.execute("delete from outbox where channel = ? and chat_id = ? and "
                             "sent_at is null", [channel, user_id])
             if channel == "zalo-oa":  # when they last wrote (the consultation window)
@@ -439,13 +428,12 @@ class Storage:
              document])
 
     def pending(self, channel: str, limit: int = 50) -> list[dict[str, Any]]:
-        return list(self.db.query(
-            "select * from outbox where channel = ? and sent_at is null and attempts < 10 "
-            "and held is null order by id limit ?", [channel, limit]))
+        """Messages waiting for ``channel``, oldest first. On PostgreSQL each is claimed
+        for this process until it is marked sent or failed (or its lease expires)."""
+        return self.backend.pending(channel, limit)
 
     def mark_sent(self, message_id: int) -> None:
         self.db.execute("update outbox set sent_at = ? where id = ?", [now(), message_id])
 
     def mark_failed(self, message_id: int, error: str) -> None:
-        self.db.execute("update outbox set attempts = attempts + 1, error = ? where id = ?",
-                        [error[:500], message_id])
+        self.backend.mark_failed(message_id, error[:500])

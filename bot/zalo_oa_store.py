@@ -62,9 +62,12 @@ def seed_pair(storage: Storage, app_id: str, access: str, refresh: str) -> Token
     generation = (current.generation if current else 0) + 1
     with storage._transaction():
         storage.db.execute(
-            "insert or replace into oa_tokens (app_id, access_token, refresh_token, "
-            "expires_at, issued_at, seed, generation, refreshing_until) "
-            "values (?, ?, ?, null, ?, ?, ?, null)",
+            "insert into oa_tokens (app_id, access_token, refresh_token, expires_at, "
+            "issued_at, seed, generation, refreshing_until) "
+            "values (?, ?, ?, null, ?, ?, ?, null) on conflict (app_id) do update set "
+            "access_token = excluded.access_token, refresh_token = excluded.refresh_token, "
+            "expires_at = null, issued_at = excluded.issued_at, seed = excluded.seed, "
+            "generation = excluded.generation, refreshing_until = null",
             [app_id, access, refresh, time.time(), seed, generation])
     return load_pair(storage, app_id)
 
@@ -102,7 +105,8 @@ def save_pair(storage: Storage, app_id: str, access: str, refresh: str,
 
 def first_time(storage: Storage, key: str) -> bool:
     """Record an event's key; False when it was taken before (a redelivery)."""
-    cursor = storage.db.execute("insert or ignore into oa_events (key, at) values (?, ?)",
+    cursor = storage.db.execute("insert into oa_events (key, at) values (?, ?) "
+                                "on conflict do nothing",
                                 [key, time.time()])
     return cursor.rowcount == 1
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-import time
-from collections import deque
 
 from bot.config import Config
 from bot.knowledge import Knowledge
@@ -62,7 +60,6 @@ class Conversation:
                  config: Config | None = None):
         self.ctx = Context(knowledge, storage, matcher or Matcher(knowledge),
                            config or Config.load(knowledge))
-        self._recent: dict[tuple[str, str], deque[float]] = {}
 
     @property
     def knowledge(self) -> Knowledge:
@@ -108,15 +105,12 @@ class Conversation:
         return replies
 
     def _flooding(self, msg: Message, limit: int) -> list[Reply] | None:
-        """Over the per-user limit of messages a minute: one polite note, then silence."""
-        now = time.monotonic()
-        recent = self._recent.setdefault((msg.channel, msg.user_id), deque())
-        while recent and now - recent[0] > 60:
-            recent.popleft()
-        recent.append(now)
-        if len(recent) == limit + 1:
+        """Over the per-user limit of messages a minute: one polite note, then silence.
+        The count is the storage's: on PostgreSQL every process shares it."""
+        sent = self.storage.note_message(msg.channel, msg.user_id)
+        if sent == limit + 1:
             return [Reply("Bạn nhắn hơi nhanh. Bạn đợi khoảng một phút rồi gửi tiếp nhé.")]
-        return [] if len(recent) > limit else None
+        return [] if sent > limit else None
 
 
 def dispatch(ctx: Context, msg: Message, state: UserState) -> list[Reply]:

@@ -23,12 +23,76 @@ def matcher(knowledge):
     return Matcher(knowledge)
 
 
+# --- the two storage backends ----------------------------------------------------------------
+# MOTCUA_TEST_PG names a PostgreSQL database the tests may fill (.ci/run starts a
+# throwaway server with .ci/postgres); each test gets a schema of its own in it.
+# Without it the PostgreSQL half of the suite is skipped, unless MOTCUA_REQUIRE_PG is
+# set (CI): then it fails.
+PG_URL = os.environ.get("MOTCUA_TEST_PG", "")
+NO_PG = ("MOTCUA_TEST_PG is not set: no PostgreSQL server to test on "
+         "(.ci/run starts one with .ci/postgres)")
+_schemas: list[str] = []
+
+
+def fresh_pg() -> str:
+    """The URL of a new, empty schema in the test database (or skip the test)."""
+    if not PG_URL:
+        if os.environ.get("MOTCUA_REQUIRE_PG"):
+            pytest.fail(NO_PG + "; MOTCUA_REQUIRE_PG says it must be")
+        pytest.skip(NO_PG)
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        conn.execute(f"create schema {name}")
+    _schemas.append(name)
+    return f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{name}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_pg_schemas():
+    yield
+    if PG_URL and _schemas:
+        import psycopg
+
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            for name in _schemas:
+                conn.execute(f"drop schema if exists {name} cascade")
+
+
 @pytest.fixture
-def conversation(knowledge, matcher, tmp_path):
+def pg_url():
+    url = fresh_pg()
+    yield url
+    _close_pools()
+
+
+def _close_pools():
+    import sys
+
+    pg = sys.modules.get("bot.pg")
+    for db in list(pg.OPEN) if pg else []:
+        db.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_target(request, tmp_path):
+    """Where a test's storage lives: an SQLite file, then a PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "bot.db")
+        return
+    yield fresh_pg()
+    _close_pools()
+
+
+@pytest.fixture
+def conversation(knowledge, matcher, db_target):
     from bot.storage import Storage
     from handlers.conversation import Conversation
 
-    return Conversation(knowledge, Storage(tmp_path / "bot.db"), matcher)
+    return Conversation(knowledge, Storage(db_target), matcher)
 
 
 def run_motcua(*args, stdin: str = "", env: dict | None = None, cwd=None):

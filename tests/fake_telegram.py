@@ -12,6 +12,8 @@ import html
 import json
 import re
 import time
+import urllib.error
+import urllib.request
 from typing import Any
 
 from fake_api import ApiError, FakeBotAPI
@@ -81,13 +83,32 @@ class FakeTelegram(FakeBotAPI):
                 "chat": {"id": chat_id, "type": chat_type},
                 "from": {"id": user_id, "is_bot": False, "first_name": "Dân"}, **content}
 
-    def push_text(self, chat_id: int, text: str, **kw: Any) -> None:
+    def text_update(self, chat_id: int, text: str, **kw: Any) -> dict[str, Any]:
         message = self._message(chat_id, text=text, **kw)
         if text.startswith("/"):
             command = text.split()[0]
             message["entities"] = [{"type": "bot_command", "offset": 0,
                                     "length": len(command.encode("utf-16-le")) // 2}]
-        self.push({"message": message})
+        return {"message": message}
+
+    def push_text(self, chat_id: int, text: str, **kw: Any) -> None:
+        self.push(self.text_update(chat_id, text, **kw))
+
+    def post_webhook(self, url: str, update: dict[str, Any], secret: str) -> int:
+        """POST an update to a bot's webhook as Telegram does (its secret in
+        X-Telegram-Bot-Api-Secret-Token); the HTTP status, 0 when nobody answers."""
+        with self.lock:
+            update = {**update, "update_id": self.next_update}
+            self.next_update += 1
+        request = urllib.request.Request(url, data=json.dumps(update).encode(), headers={
+            "Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+        except OSError:  # refused, reset, timed out: the process is gone
+            return 0
 
     def push_content(self, chat_id: int, **content: Any) -> None:
         self.push({"message": self._message(chat_id, **content)})
@@ -98,8 +119,12 @@ class FakeTelegram(FakeBotAPI):
         self.push({"edited_message": message})
 
     def push_button(self, chat_id: int, data: str, user_id: int | None = None) -> None:
+        self.push(self.button_update(chat_id, data, user_id))
+
+    def button_update(self, chat_id: int, data: str, user_id: int | None = None
+                      ) -> dict[str, Any]:
         user_id = user_id or chat_id
-        self.push({"callback_query": {
+        return ({"callback_query": {
             "id": str(self.next_update), "chat_instance": "1", "data": data,
             "from": {"id": user_id, "is_bot": False, "first_name": "Dân"},
             "message": {"message_id": 1, "date": int(time.time()),

@@ -120,12 +120,13 @@ def feedback_until_confirm(conv, user="u1", phone=None):
 def test_feedback_flow_stores_a_ticket_only_after_commit(conversation, tmp_path):
     summary = feedback_until_confirm(conversation, phone="0912 345 678")
     assert "0912345678" in summary.text
-    assert conversation.storage.db["feedback"].count == 0
+    count = "select count(*) from feedback"
+    assert conversation.storage.db.execute(count).fetchone()[0] == 0
     done = press(conversation, "fb:send")[0]
     ticket = done.text.split("Mã phản ánh: ")[1].split()[0]
     assert ticket.startswith("PA-") and len(ticket) == len("PA-2026-000001")
     # Another connection, as after kill -9, sees the committed row.
-    row = sqlite3.connect(tmp_path / "bot.db").execute(
+    row = Storage(conversation.storage.path).db.execute(
         "select ticket, category, phone, status from feedback").fetchone()
     assert row == (ticket, "thai-do", "0912345678", "new")
     mine = say(conversation, f"/tracuu {ticket}")[0]

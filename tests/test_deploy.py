@@ -173,19 +173,29 @@ def test_a_knowledge_folder_that_is_not_there_is_one_line(tmp_path):
 # --- the database ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url", ["postgresql://bot:mat-khau@db.example/motcua",
-                                 "postgres://localhost/motcua", "sqlite:///data/x.db"])
-def test_a_database_url_is_refused_without_creating_anything(tmp_path, url):
-    for command in (["run"], ["feedback", "list"], ["ask", "khai sinh"]):
+@pytest.mark.parametrize("url", ["postgresql+psycopg://bot:mat-khau@db.example/motcua",
+                                 "mysql://bot:mat-khau@localhost/motcua", "sqlite:///data/x.db"])
+def test_a_database_url_other_than_postgresql_is_refused_without_creating_anything(tmp_path, url):
+    for command in (["run"], ["feedback", "list"], ["ask", "khai sinh"], ["db", "migrate"]):
         result = run_motcua(*command, cwd=tmp_path, env=clean_env(MOTCUA_DB=url))
         line = one_line_error(result)
         assert line.startswith("motcua: MOTCUA_DB/--db là một địa chỉ ") and \
-            "bot chưa hỗ trợ máy chủ cơ sở dữ liệu" in line
+            "bot không đọc được" in line and "postgresql://" in line
         assert "mat-khau" not in result.stderr + result.stdout
-    named = "PostgreSQL" if url.startswith("postgres") else "'sqlite:'"
-    assert f"địa chỉ {named}:" in one_line_error(run_motcua("--db", url, "chat", cwd=tmp_path,
-                                                           env=clean_env()))
-    assert list(tmp_path.iterdir()) == []  # no folder "postgresql:", no data/
+    named = "PostgreSQL" if url.startswith("postgres") else f"'{url.split(':')[0]}:'"
+    assert f"địa chỉ {named} bot" in one_line_error(run_motcua("--db", url, "chat", cwd=tmp_path,
+                                                             env=clean_env()))
+    assert list(tmp_path.iterdir()) == []  # no folder "sqlite:", no data/
+
+
+def test_a_postgresql_server_that_cannot_be_reached_is_one_line_without_the_password(tmp_path):
+    url = f"postgresql://bot:mat-khau@/motcua?host={tmp_path / 'no-server'}"
+    for command in (["run"], ["feedback", "list"], ["db", "migrate"], ["chat"]):
+        result = run_motcua(*command, cwd=tmp_path, env=clean_env(MOTCUA_DB=url))
+        line = one_line_error(result)
+        assert line.startswith("motcua: cannot connect to PostgreSQL postgresql://bot:***@"), line
+        assert "mat-khau" not in result.stderr + result.stdout
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_commands_other_than_run_and_chat_refuse_a_missing_database(tmp_path):
@@ -310,7 +320,7 @@ def test_run_says_which_channels_started_on_which_files_and_no_secret(tmp_path):
                    (telegram.token.split(":")[1], zalo.token.split(":")[1]))
 
 
-def test_database_path_reads_files_and_refuses_urls(tmp_path, monkeypatch):
+def test_database_path_reads_files_and_postgresql_urls_and_refuses_other_urls(tmp_path, monkeypatch):
     from bot.config import ConfigError, database_path
 
     monkeypatch.chdir(tmp_path)
@@ -323,6 +333,8 @@ def test_database_path_reads_files_and_refuses_urls(tmp_path, monkeypatch):
     for url in ("postgresql+psycopg://u:p@h/db", "mysql://h/db", "postgres:user@host"):
         with pytest.raises(ConfigError):
             database_path(url)
+    for url in ("postgresql://bot@db.example/motcua", "postgres://localhost/motcua"):
+        assert database_path(url) == url  # a PostgreSQL server (bot/pg.py)
 
 
 def test_the_installed_console_ships_its_pages_and_stylesheet(installed, tmp_path):

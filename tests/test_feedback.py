@@ -235,10 +235,11 @@ def test_tickets_are_unique_and_sequential_with_concurrent_writers(tmp_path):
     assert numbers == list(range(1, 161))
 
 
-def test_every_confirmed_ticket_survives_kill_9(tmp_path):
+def test_every_confirmed_ticket_survives_kill_9(db_target):
     """Citizens file feedback as fast as the bot answers; the bot is killed with SIGKILL
-    mid-stream; every ticket it printed must be on disk with its text."""
-    db = tmp_path / "crash.db"
+    mid-stream; every ticket it printed must be on disk with its text (in the SQLite
+    file, or on the PostgreSQL server)."""
+    db = db_target
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "--db", str(db), "chat"],
                             cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             text=True, env={**os.environ, "MOTCUA_FEEDBACK_PER_DAY": "100000",
@@ -265,7 +266,7 @@ def test_every_confirmed_ticket_survives_kill_9(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     assert len(confirmed) >= 25
-    stored = dict(sqlite3.connect(db).execute("select ticket, text from feedback"))
+    stored = dict(Storage(db).db.execute("select ticket, text from feedback").fetchall())
     for n, ticket in enumerate(confirmed):
         assert stored.get(ticket) == texts[n], ticket
 

@@ -3,7 +3,6 @@ real Conversation on a real SQLite file; cards never number their own lines, and
 procedure's parts keep their numbers from card to card."""
 
 import re
-import sqlite3
 
 import pytest
 
@@ -22,8 +21,7 @@ def press(conv, data, user="z1"):
 
 
 def questions(conv):
-    return sqlite3.connect(conv.storage.path).execute(
-        "select count(*) from questions").fetchone()[0]
+    return conv.storage.db.execute("select count(*) from questions").fetchone()[0]
 
 
 def choices(reply):

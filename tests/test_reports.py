@@ -61,8 +61,8 @@ def seed(storage: Storage) -> list[str]:
 
 
 @pytest.fixture
-def storage(tmp_path):
-    storage = Storage(tmp_path / "report.db", strict=True)
+def storage(db_target):
+    storage = Storage(db_target, strict=True)
     seed(storage)
     return storage
 
@@ -254,12 +254,12 @@ def test_staff_names_from_office_yaml_reach_the_cli_export(tmp_path, storage):
     assert not [p for p in loaded.problems if p.field.startswith("staff")]
     assert reports.Office.of(loaded).staff_name("telegram:42") == "Trần Văn Minh"
     out = tmp_path / "q3.xlsx"
-    result = run_motcua("--knowledge", str(folder), "--db", str(tmp_path / "report.db"),
+    result = run_motcua("--knowledge", str(folder), "--db", str(storage.path),
                         "feedback", "export", "--quarter", "2026Q3", "-o", str(out))
     assert result.returncode == 0, result.stderr
     names = [c.value for c in load_workbook(out)["Danh sách"]["M"][8:]]
     assert names.count("Trần Văn Minh") == 1 and "Lan" in names
-    report = run_motcua("--knowledge", str(folder), "--db", str(tmp_path / "report.db"),
+    report = run_motcua("--knowledge", str(folder), "--db", str(storage.path),
                         "feedback", "report", "--quarter", "2026Q3", "--xlsx",
                         str(tmp_path / "r.xlsx"))
     assert report.returncode == 0, report.stderr

@@ -89,7 +89,7 @@ def test_questions_with_and_without_diacritics(tg):
 
 
 def test_pick_a_suggestion_by_button(tg):
-    [suggest] = tg.say("bao hiem")
+    [suggest] = tg.say("dat dai")
     assert "Ý bạn là" in suggest["text"]
     first = buttons(suggest)[0]
     [card] = tg.press(first["callback_data"])

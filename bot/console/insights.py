@@ -41,7 +41,7 @@ def questions_per_day(storage, since: str | None, until: str | None
     last = min(last, max(today, first))
     extra, params = _period_sql(since, until)
     counts = dict(storage.db.execute(
-        "select date(at, '+7 hours'), count(*) from questions where 1 = 1" + extra +
+        f"select {storage.day_sql('at')}, count(*) from questions where 1 = 1" + extra +
         " group by 1", params).fetchall())
     days, day = [], first
     while day <= last and len(days) < 400:
@@ -56,7 +56,7 @@ def top_asked(storage, knowledge, since: str | None, until: str | None, limit: i
     extra, params = _period_sql(since, until)
     rows = storage.db.execute(
         "select top_id, count(*) from questions where top_id is not null and status in "
-        "('answer', 'suggest', 'context')" + extra + " group by top_id order by 2 desc",
+        "('answer', 'suggest', 'context')" + extra + " group by top_id order by 2 desc, 1",
         params).fetchall()
     found = []
     for entry_id, count in rows:

@@ -13,7 +13,7 @@ from typing import Any
 from bot.knowledge import Entry, Knowledge
 from bot.matcher.analysis import (Analyzer, Features, OffTopic, Term, features, question_part,
                                   segments)
-from bot.matcher.answers import PROMOTE_AT, AnswerIndex, ItemHit
+from bot.matcher.answers import PROMOTE_AT, PROMOTE_P, AnswerIndex, ItemHit
 from bot.matcher.candidates import Candidates
 import bot.matcher.fusion as fusion
 from bot.matcher.items import ItemRanker
@@ -368,7 +368,8 @@ class Matcher:
             item, rank = chosen
             if rank:  # the item answers the question: the entry it serves leads
                 hits.insert(0, hits.pop(rank))
-        if item is not None and item.sure and item.score >= PROMOTE_AT:
+        if item is not None and item.sure and (item.score >= PROMOTE_AT or
+                                               (item.probability or 0.0) >= PROMOTE_P):
             # unsure of the entry, but its item is this very question: one step more sure
             # (an unknown becomes a suggestion, a suggestion an answer)
             status = {"unknown": "suggest", "suggest": "answer"}.get(status, status)
