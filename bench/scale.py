@@ -6,7 +6,8 @@ entry's kind and answers, with a title and two aliases made of the real text plu
 words drawn from the national catalog's titles (../shared/dvc/catalog.jsonl when
 present, otherwise the knowledge's own words), so vocabulary and frequencies stay
 realistic. The bundled curated entries stay as they are.
-Questions are the eval set's, each matched in 5 passes. Reports index build time
+Questions are the eval set's, each matched in 5 passes
+(``Matcher.uncached``: what ``match()`` answers, without its cache). Reports index build time
 (median of 3 builds), peak memory growth of the first build (this process only: the forked
 child that analyses half of a large base is not counted), and p50/p99 over questions
 of each question's median latency, plus the p99 of the worst single pass (what a noisy
