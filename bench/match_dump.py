@@ -37,7 +37,8 @@ def line(m) -> str:
     hits = " ".join(f"{h.entry.id}:{h.score:.4f}" for h in m.hits)
     item = (f"{m.answer.answer.key}:{m.answer.score:.4f}:{m.answer.probability}"
             if m.answer is not None else "-")
-    return f"{m.status}\t{m.aspect}\t{m.reason}\t{hits}\t{item}"
+    parts = ",".join(getattr(m, "parts", ()))  # the parts asked, where the match has them
+    return f"{m.status}\t{m.aspect}\t{m.reason}\t{hits}\t{item}\t{parts}"
 
 
 def main() -> None:

@@ -299,18 +299,20 @@ def part_line(knowledge: Knowledge, entry: Entry, aspect: str | None) -> str:
 
 def answer_card(knowledge: Knowledge, entry: Entry, answer: Answer,
                 guess: bool = False, aspect: str | None = None,
-                follow_up: bool = False, also: str | None = None) -> Reply:
+                follow_up: bool = False, also: list[str] | None = None) -> Reply:
     """A specific question's answer: the answer first, then one line naming the entry it
     is about, then a few ways into that entry's card and the source one tap away. A
     ``guess`` (the matcher was unsure of the entry) says so first; a ``follow_up`` (read
     against the topic) names the entry in its first line, so the topic is seen kept.
-    ``also``: a part the question asked that the answer does not give (``part_line``)."""
+    ``also``: the parts the question asked that the answer does not give (``part_line``;
+    two at most)."""
     icon = KIND_ICONS[entry.kind]
     local = local_fee(knowledge, entry) if aspect == "fee" else ""
     body = "\n".join(t for t in (answer.text.strip(), local) if t)  # the province's amount
-    extra = part_line(knowledge, entry, also)
+    extra = [line for line in (part_line(knowledge, entry, part) for part in (also or [])[:2])
+             if line]
     if extra:
-        body = f"{body}\n\n{extra}"
+        body = "\n\n".join([body, *extra])
     if guess:
         text = f"Nếu bạn hỏi về “{entry.title}”:\n{body}"
     elif follow_up:

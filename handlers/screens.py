@@ -120,7 +120,7 @@ def reply_for(ctx: Context, match: Match) -> Reply:
     best = match.hits[0].entry if match.hits else None
     if match.status == "answer" and match.answer is not None:
         return answer_card(knowledge, best, match.answer.answer, aspect=match.aspect,
-                           also=match.answer.leaves_out(match.aspect))
+                           also=match.left_out())
     if match.status == "answer":
         return entry_card(knowledge, best, match.aspect)
     if match.status != "suggest":
@@ -128,7 +128,7 @@ def reply_for(ctx: Context, match: Match) -> Reply:
     others = [entry_option(h.entry, match.aspect) for h in match.hits[1:3]]
     if match.answer is not None:  # the likeliest entry has an answer to this very question
         guess = answer_card(knowledge, best, match.answer.answer, guess=True,
-                            aspect=match.aspect, also=match.answer.leaves_out(match.aspect))
+                            aspect=match.aspect, also=match.left_out())
         guess.text += "\n\nNếu không phải, bạn chọn mục khác bên dưới nhé."
         guess.options = [*guess.options[:2], *others, MENU]
         return guess
@@ -171,8 +171,9 @@ def follow_up(ctx: Context, followed: topic.Followed, state: UserState) -> list[
     entry, item = followed.entry, followed.item
     topic.remember(state, entry, followed.aspect, item.answer.key if item else None)
     if item is not None:
+        missing = item.leaves_out(followed.aspect)
         return [answer_card(ctx.knowledge, entry, item.answer, aspect=followed.aspect,
-                            follow_up=True, also=item.leaves_out(followed.aspect))]
+                            follow_up=True, also=[missing] if missing else [])]
     return show(ctx, entry, followed.aspect, state)
 
 

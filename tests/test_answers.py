@@ -131,3 +131,21 @@ def test_the_reply_leads_with_the_answer_and_names_the_procedure(small, tmp_path
     assert "Luật Hộ tịch 2014, Điều 15" in shown.text
     logged = list(storage.db.query("select answer from questions"))
     assert logged == [{"answer": "khai-sinh#tre-han"}]
+
+
+def test_an_answer_that_does_not_give_the_part_asked_is_followed_by_it(small, tmp_path):
+    """"… có bị phạt không, làm mất bao lâu": the late-filing item answers the penalty,
+    not the time, so the card's time follows it in one line; an item that gives the part
+    asked ("khai sinh ở nơi tạm trú": the place) is not followed by it."""
+    from bot.storage import Storage
+    from handlers.conversation import Conversation
+    from handlers.types import Message
+
+    conv = Conversation(small.knowledge, Storage(tmp_path / "parts.db"), small)
+    [reply] = conv.handle(Message("terminal", "u1",
+                                  "khai sinh trễ hạn có bị phạt không, làm mất bao lâu"))
+    assert any(line.startswith("Không bị phạt tiền.")  # led by it (or by "Nếu bạn hỏi…")
+               for line in reply.text.splitlines()[:2])
+    assert "⏱ Thời hạn: Trong ngày" in reply.text
+    [place] = conv.handle(Message("terminal", "u2", "khai sinh ở nơi tạm trú được không"))
+    assert "📍" not in place.text and "Được. Làm ở UBND cấp xã" in place.text

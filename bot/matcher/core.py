@@ -378,7 +378,8 @@ class Matcher:
             # as a best guess among the choices
         if status == "answer" and hits[0].entry.kind != "procedure":
             aspect = None  # only procedures have parts to lead with
-        return Match(question, status, aspect, hits, "off_topic" if off else "", item)
+        return Match(question, status, aspect, hits, "off_topic" if off else "", item,
+                     tuple(sorted(parts)))
 
     def answer_for(self, entry: Entry, question: str,
                    read: tuple[list[Term], str | None] | None = None) -> ItemHit | None:
