@@ -156,16 +156,24 @@ class Analyzer:
                 # written: "xa" there is "far", not "xã"; a longer phrase is still read
                 # through a forgotten mark ("đăng ký ho khau")
                 strict = size == 1 and window[0].literal
-                found = next(((canon, stop) for exacts, canon, stop in options
-                              if all(t.exact == e or e == t.plain or not (t.marked or strict)
-                                     for t, e in zip(window, exacts))), None)
+                found = None  # the first option whose marks the typed ones do not contradict
+                for exacts, canon, stop in options:
+                    for t, e in zip(window, exacts):
+                        if t.exact != e and e != t.plain and (t.marked or strict):
+                            break
+                    else:
+                        found = canon, stop
+                        break
                 if found is None or self._overlaps(plains, toks, i + size - 1, size):
                     continue
                 canonical, stop = found
-                credit = min(t.credit for t in window)
-                marked = any(t.marked for t in window)
-                out.extend(Term(e, p, stop=stop, marked=marked, credit=credit, synonym=True)
-                           for e, p in canonical)
+                if size == 1:
+                    credit, marked = window[0].credit, window[0].marked
+                else:
+                    credit = min(t.credit for t in window)
+                    marked = any(t.marked for t in window)
+                # positional: exact, plain, stop, weak, marked, credit, synonym
+                out.extend([Term(e, p, stop, False, marked, credit, True) for e, p in canonical])
                 changed = changed or len(canonical) != size or any(
                     t.plain != p for t, (_, p) in zip(window, canonical))
                 i += size
@@ -255,7 +263,10 @@ class Analyzer:
         literal = repair is not None and accented([w for part in words for w in part])
         toks: list[Term] = []
         for n, part in enumerate(words):
-            seg = [Term(e, p, False, False, e != p, literal=literal) for e, p in part]
+            # positional (faster than keywords): exact, plain, stop, weak, marked, credit,
+            # synonym, filler, literal
+            seg = [Term(e, p, False, False, e != p, 1.0, False, False, literal)
+                   for e, p in part]
             if repair is not None:
                 seg = repair(seg)
             # Again after a change, so that rewrites compose: "xóa đk thường trú" ->

@@ -70,8 +70,9 @@ class _Local:
 
     items: list[Answer]
     # per item, per phrasing: its features, the part it asks first, its own content (the
-    # full-strength features that are not the entry's name) and every part it asks
-    phrasings: list[list[tuple[set[str], str | None, set[str], set[str]]]]
+    # full-strength features that are not the entry's name), every part it asks, and its
+    # features' weight (idf x local factor)
+    phrasings: list[list[tuple[set[str], str | None, set[str], set[str], float]]]
     local: dict[str, float] = field(default_factory=dict)  # feature -> local factor
 
 
@@ -79,12 +80,17 @@ class AnswerIndex:
     """Answer items analysed once; ``best`` scores a question against one entry's."""
 
     def __init__(self, knowledge: Knowledge, analyzer: Analyzer, idf: dict[str, float],
-                 max_idf: float):
+                 max_idf: float, read: dict[str, Features] | None = None,
+                 analysed: dict[str, tuple[list[Term], str | None]] | None = None):
+        """``read``: entry texts already analysed (by the index), text -> features;
+        ``analysed``: item questions already analysed, text -> ``analyzer.analyze``."""
         self.idf, self.max_idf = idf, max_idf
         self._phrasings: dict[str, list[tuple[Features, str | None, set[str]]]] = {}
         self.terms: dict[str, list[list[Term]]] = {}  # each item's analysed phrasings
+        known = analysed or {}
         for key, answer in knowledge.answers.items():
-            analysed = [analyzer.analyze(q) for q in answer.questions]
+            analysed = [known[q] if q in known else analyzer.analyze(q)
+                        for q in answer.questions]
             self.terms[key] = [terms for terms, _ in analysed]
             self._phrasings[key] = [(features(terms), aspect, analyzer.aspects(terms))
                                     for terms, aspect in analysed]
@@ -94,11 +100,13 @@ class AnswerIndex:
         for entry in knowledge.entries.values():
             items = knowledge.answers_for(entry.id)
             if items:
-                self._locals[entry.id] = self._local(entry, items, analyzer)
+                self._locals[entry.id] = self._local(entry, items, analyzer, read or {})
 
-    def _local(self, entry: Entry, items: list[Answer], analyzer: Analyzer) -> _Local:
+    def _local(self, entry: Entry, items: list[Answer], analyzer: Analyzer,
+               read: dict[str, Features]) -> _Local:
         def analyse(text: str) -> Features:
-            return features(analyzer.analyze(text)[0])
+            found = read.get(text)
+            return found if found is not None else features(analyzer.analyze(text)[0])
 
         phrasings = [self._phrasings[a.key] for a in items]
         count = len(items)
@@ -116,8 +124,15 @@ class AnswerIndex:
             for f in analyse(text):
                 if f not in df:
                     local[f] = min(local.get(f, 1.0), SHARED)
-        return _Local(items, [[(set(feats), aspect, _content(feats, local), cues)
-                               for feats, aspect, cues in item] for item in phrasings], local)
+        idf, unknown = self.idf, self.max_idf
+
+        def weighed(feats: Features, aspect: str | None, cues: set[str]) -> tuple:
+            words = set(feats)  # its own weight, as ``ranked`` weighs it, is fixed once built
+            own = sum(idf.get(f, unknown) * local.get(f, 1.0) for f in words) or 1.0
+            return words, aspect, _content(feats, local), cues, own
+
+        return _Local(items, [[weighed(*phrasing) for phrasing in item] for item in phrasings],
+                      local)
 
     def phrasings(self, key: str) -> list[tuple[Features, str | None, set[str]]]:
         """An item's analysed phrasings: features, the part each asks first, all it asks."""
@@ -165,7 +180,7 @@ class AnswerIndex:
         hits = []
         for answer, phrasings in zip(local.items, local.phrasings):
             best, sure = 0.0, False
-            for phrasing, asked, own_content, cues in phrasings:
+            for phrasing, asked, own_content, cues, own in phrasings:
                 overlap = not content.isdisjoint(phrasing)
                 if content and not overlap and not (familiar and asked in asked_parts):
                     continue  # neither the question's own words nor, in its words, its part
@@ -175,7 +190,6 @@ class AnswerIndex:
                 got = sum(weight[f] for f in phrasing if f in weight)
                 if overlap and got < ITEM_EVIDENCE:
                     continue
-                own = sum(idf.get(f, unknown) * factor.get(f, 1.0) for f in phrasing) or 1.0
                 score = (got / own) ** ITEM_SIDE * (got / total) ** (1 - ITEM_SIDE)
                 if aspect and asked and asked != aspect:  # asks another part than this
                     score *= ASPECT_OFF

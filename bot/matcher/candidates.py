@@ -1,6 +1,6 @@
 """Candidate selection along posting lists, so that only a bounded set of entries is
-scored exactly, however large the knowledge. Each query feature's weight is added along
-its posting list in one numpy operation; the commonest syllables (posting lists over
+scored exactly, however large the knowledge. The query features' weights are added along
+their posting lists in one numpy operation; the commonest syllables (posting lists over
 ``POSTING_CAP``) bring no candidates of their own and only rescore the best ones; the
 ``CANDIDATES`` heaviest go on to exact comparison, and of those the ``RERANK`` best
 covering at least ``SHORTLIST_FLOOR`` of the best one's coverage are scored in full.
@@ -52,22 +52,29 @@ class Candidates:
 
     def select(self, feats: Features, weights: dict[str, float]) -> list[int]:
         """The entries worth comparing feature by feature: feature weights summed along
-        posting lists in one array pass per feature; only the CANDIDATES best are kept."""
-        postings, docs = self.postings, self.docs
-        acc = np.zeros(len(docs))
-        common = []  # the commonest syllables: they rescore, but bring no candidates
+        posting lists; only the CANDIDATES best are kept."""
+        postings = self.postings
+        bring, common = [], []  # the commonest syllables: they rescore, but bring no candidates
         for n, f in enumerate(sorted((f for f in feats if f in postings),
                                      key=lambda f: len(postings[f]))):
-            if n and len(postings[f]) > POSTING_CAP:
-                common.append(f)
-            else:
-                acc[self.array(f)] += weights[f]
+            (common if n and len(postings[f]) > POSTING_CAP else bring).append(f)
+        if not bring:
+            return []
+        # One pass over all posting lists at once: bincount adds each weight in the order
+        # given, so every entry's sum is the same as adding the features one by one.
+        arrays = [self.array(f) for f in bring]
+        acc = np.bincount(np.concatenate(arrays),
+                          np.repeat([weights[f] for f in bring], [len(a) for a in arrays]),
+                          minlength=len(self.docs))
         found = np.flatnonzero(acc)
         if common and len(found) > CANDIDATES:
             found = self.best(found, acc, 4 * CANDIDATES)
-            for i in found.tolist():
-                where = docs[i].where
-                acc[i] += sum(weights[f] for f in common if f in where)
+            extra = np.zeros(len(found))  # per entry, the weights of the common it has
+            for f in common:  # posting lists are in load order, so ascending
+                posting = self.array(f)
+                at = np.minimum(np.searchsorted(posting, found), len(posting) - 1)
+                extra[posting[at] == found] += weights[f]
+            acc[found] += extra
         return self.best(found, acc, CANDIDATES).tolist()
 
     def shortlist(self, coverage: dict[int, float]) -> list[int]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import gc
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.knowledge import Entry, Knowledge
 from bot.matcher.analysis import Analyzer, Features, OffTopic, Term, features
@@ -35,6 +37,47 @@ class Scored:
     rows: list[list[float]] = field(default_factory=list)  # their fusion.FEATURES values
 
 
+def indexed(analysed: list[tuple[Features, bool]], share: Callable[[Any, Any], Any]
+            ) -> tuple[list[Features], set[int], dict[str, tuple], dict[str, Any], int]:
+    """One entry as the index holds it (``Doc``), from its texts' features and whether
+    each is made only of stop words: the texts with features, those made of stop words,
+    feature -> ((text, weight factor), ...), feature -> exact form (a set when the
+    entry spells it two ways), and the number of features over all its texts.
+
+    Ten thousand entries hold millions of small values, most of them alike (the same
+    syllable pair with the same exact form and factors, in the same texts): each
+    distinct one is kept once (``share``: dict.setdefault over one build), which halves
+    the index's memory. The features come shared; here the (text, factor) lists, once
+    complete, become shared tuples. All these values are immutable (strings, and tuples
+    of numbers and strings)."""
+    texts: list[Features] = []
+    fillers: set[int] = set()
+    where: dict[str, Any] = {}
+    exact_forms: dict[str, Any] = {}
+    length = 0
+    for feats, filler in analysed:
+        if not feats:
+            continue
+        ti = len(texts)
+        if filler:
+            fillers.add(ti)
+        texts.append(feats)
+        length += len(feats)
+        for f, (k, _, exact) in feats.items():
+            if f in where:
+                where[f].append((ti, k))
+                seen = exact_forms[f]
+                if seen != exact and not (type(seen) is set and exact in seen):
+                    exact_forms[f] = ({*seen} if type(seen) is set else {seen}) | {exact}
+            else:
+                where[f] = [(ti, k)]
+                exact_forms[f] = exact
+    for f, found in where.items():
+        found = tuple(found)
+        where[f] = share(found, found)
+    return texts, fillers, where, exact_forms, length
+
+
 class Matcher:
     """An index over a knowledge base that matches citizens' questions to its entries.
 
@@ -59,9 +102,19 @@ class Matcher:
         gc.disable()  # millions of small objects: cyclic GC passes would double the time
         try:
             entries = list(knowledge.entries.values())
-            analysed = iter(self._analyse([t for entry in entries for t in entry.texts]))
-            for entry in entries:
-                self._add(entry, [next(analysed) for _ in entry.texts])
+            read: dict[str, Features] = {}  # the texts of entries with answer items, as read
+            # the answer items' questions and texts, read while the child reads entries
+            answer_texts = [t for a in knowledge.answers.values() for t in (*a.questions, a.text)]
+            analysed: dict[str, tuple[list[Term], str | None]] = {}
+
+            def read_answers() -> None:
+                analysed.update((t, self.analyzer.analyze(t)) for t in answer_texts)
+
+            for entry, (every, *built) in zip(entries, self._read_entries(
+                    entries, read_answers, len(answer_texts))):
+                if every is not None:  # the answer index reads these texts again
+                    read.update(zip(entry.texts, every))
+                self._add(entry, *built)
         finally:
             if collecting:
                 gc.freeze()  # the index lives as long as the process: keep it out of
@@ -81,46 +134,47 @@ class Matcher:
             if phrase and not self._known_phrase(phrase):
                 phrases.setdefault(phrase[0].plain, []).append(phrase)
         self.off_topic = OffTopic(phrases, self.vocabulary | self.analyzer.stop_plain)
-        self.answers = AnswerIndex(knowledge, self.analyzer, self.idf, self.max_idf)
-        self.items = ItemRanker(knowledge, self.analyzer, self.answers)
+        self.answers = AnswerIndex(knowledge, self.analyzer, self.idf, self.max_idf, read,
+                                   analysed)
+        self.items = ItemRanker(knowledge, self.analyzer, self.answers, analysed=analysed)
         self.model = model or fusion.load_model()  # bench/fit_entries.py fits a new one
 
-    def _analyse(self, texts: list[str]) -> list[tuple[Features, bool]]:
-        """Features of each entry text, and whether it is made only of stop words. A
-        large knowledge base is analysed in two processes (``parallel.map_halves``)."""
-        analyzer = self.analyzer
+    def _read_entries(self, entries: list[Entry], meanwhile: Callable[[], Any],
+                      extra: int) -> list[tuple]:
+        """Each entry's texts analysed and indexed (``indexed``), and, for an entry with
+        answer items, the features of each of its texts. A large knowledge base is read
+        in two processes (``parallel.map_halves``): only plain values, to be marshalled;
+        ``meanwhile`` (about ``extra`` entry texts of work) runs in this one.
+        Equal keys and values are one object from the start (``share``, see
+        ``indexed``): memory freed later stays with the process, and the child's result,
+        marshalled with its shared objects written once, is smaller to send."""
+        analyzer, knowledge = self.analyzer, self.knowledge
 
-        def work(part: list[str]) -> list[tuple[Features, bool]]:
+        def work(part: list[Entry]) -> list[tuple]:
+            share = {}.setdefault
             out = []
-            for text in part:
-                terms, _ = analyzer.analyze(text)
-                out.append((features(terms), any(t.filler for t in terms)))
+            for entry in part:
+                analysed = []
+                for text in entry.texts:
+                    terms, _ = analyzer.analyze(text)
+                    analysed.append(({share(f, f): share(v, v)
+                                      for f, v in features(terms).items()},
+                                     any(t.filler for t in terms)))
+                every = [feats for feats, _ in analysed] \
+                    if knowledge.answers_for(entry.id) else None
+                out.append((every, *indexed(analysed, share)))
             return out
 
-        return map_halves(work, texts)
+        return map_halves(work, entries, [len(entry.texts) for entry in entries], meanwhile,
+                          extra)
 
-    def _add(self, entry: Entry, analysed: list[tuple[Features, bool]]) -> None:
-        doc = Doc(entry, prior=IMPORTED_PRIOR if entry.data.get("imported") else 1.0)
-        where, exact_forms = doc.where, doc.exact
-        for feats, filler in analysed:
-            if not feats:
-                continue
-            ti = len(doc.texts)
-            if filler:
-                doc.fillers.add(ti)
-            doc.texts.append(feats)
-            doc.length += len(feats)
-            for f, (k, _, exact) in feats.items():
-                if f in where:
-                    where[f].append((ti, k))
-                    seen = exact_forms[f]
-                    if seen != exact and not (type(seen) is set and exact in seen):
-                        exact_forms[f] = ({*seen} if type(seen) is set else {seen}) | {exact}
-                else:
-                    where[f] = [(ti, k)]
-                    exact_forms[f] = exact
+    def _add(self, entry: Entry, texts: list[Features], fillers: set[int],
+             where: dict[str, tuple], exact: dict[str, Any], length: int) -> None:
+        """Add an entry, as ``indexed`` read it."""
         index = len(self.docs)
-        self.docs.append(doc)
+        self.docs.append(Doc(entry, exact=exact, texts=texts, where=where, fillers=fillers,
+                             prior=IMPORTED_PRIOR if entry.data.get("imported") else 1.0,
+                             length=length))
         postings = self.postings
         for f in where:
             if f in postings:
@@ -192,7 +246,7 @@ class Matcher:
         since citizens ask the same short things over and over ("khai sinh")."""
         cached = self._cache.get(question)
         if cached is None:
-            cached = self._match(question)
+            cached = self.uncached(question)
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[question] = cached
@@ -216,7 +270,7 @@ class Matcher:
         wanted = [(f, credit, exact, any(e != t for e, t in zip(exact, f.split("_"))))
                   for f, (_, credit, exact) in feats.items() if f in postings]
         matched = {i: matched_features(docs[i], wanted) for i in candidates}
-        coverage = {i: sum(weights[f] * c for f, c in m.items() if f in weights) / total
+        coverage = {i: sum([weights[f] * c for f, c in m.items() if f in weights]) / total
                     for i, m in matched.items()}
         shortlist = self.candidates.shortlist(coverage)
         long_share = min(1.0, LONG_AT / max(content, 1))
@@ -235,6 +289,10 @@ class Matcher:
         return Scored(terms, aspect, bool(off), "", [docs[i].entry for i, _ in found],
                       [s for _, s in found], table)
 
+    def uncached(self, question: str) -> Match:
+        """What ``match`` answers, computed afresh (benchmarks time this)."""
+        return self._match(question)
+
     def procedures(self, text: str) -> list[Hit]:
         """The procedures a text names, most likely first, each with the ranking model's
         probability among procedures alone: a complaint ("cán bộ hẹn đi hẹn lại khi tôi
@@ -246,15 +304,25 @@ class Matcher:
 
     def _match(self, question: str) -> Match:
         read = self.scored(question)
-        terms, aspect, off = read.terms, read.aspect, read.off
         if not read.entries:
-            return Match(question, "unknown", aspect, [], read.reason)
+            return Match(question, "unknown", read.aspect, [], read.reason)
+        hits, status = self._ranked(read)
+        return self._answered(question, read, hits, status)
+
+    def _ranked(self, read: Scored) -> tuple[list[Hit], str]:
+        """The first hits of a read with some entries, and what the entry model decides
+        on them (before the answer item has its say: ``_answered``)."""
         probabilities, shown = fusion.rank(self.model, read.rows)
         scored = [(round(p, 4), s, e) for p, s, e in
                   zip(probabilities, read.raw, read.entries)]
         scored.sort(key=lambda t: (-t[0], -t[1], t[2].id))  # ties: the analyser's score
         hits = [Hit(e, p) for p, _, e in scored[:MAX_HITS]]
-        status = decide(hits, shown)
+        return hits, decide(hits, shown)
+
+    def _answered(self, question: str, read: Scored, hits: list[Hit], status: str) -> Match:
+        """The match, once the answer item is chosen: an item can lead with the entry it
+        serves, and raise an unknown to a suggestion or a suggestion to an answer."""
+        terms, aspect, off = read.terms, read.aspect, read.off
         parts = self.analyzer.aspects(terms)
         # sure of the entry: its items (and those that apply to it); else the first few's
         chosen = self.items.choose(terms, aspect, parts, hits[:1] if status == "answer" else hits) \

@@ -26,6 +26,7 @@ from bot.matcher.scoring import ENTRY_MODEL, Doc
 
 MODEL_FILE = ENTRY_MODEL
 K1, B = 1.2, 0.75  # BM25's term-frequency saturation and length normalisation
+_K1_PLUS_1 = K1 + 1  # the same value as computing it per feature, once
 
 FEATURES = (
     "score",       # the analyser's entry_score (prior and off-topic damping included)
@@ -111,7 +112,7 @@ def bm25(doc: Doc, matched: dict[str, float], weights: dict[str, float],
         w = weights.get(f)
         if w:
             tf = len(where[f])
-            total += w * c * tf * (K1 + 1) / (tf + norm)
+            total += w * c * tf * _K1_PLUS_1 / (tf + norm)
     return total
 
 

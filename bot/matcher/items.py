@@ -112,7 +112,9 @@ class ItemRanker:
     """The items of a knowledge base tokenized and indexed once for BM25."""
 
     def __init__(self, knowledge: Knowledge, analyzer: Analyzer, answers: AnswerIndex,
-                 model: LogisticModel | None = None):
+                 model: LogisticModel | None = None,
+                 analysed: dict[str, tuple[list[Term], str | None]] | None = None):
+        """``analysed``: answer texts already analysed, text -> ``analyzer.analyze``."""
         self.knowledge, self.answers = knowledge, answers
         self.model = model or load_model()
         self.keys = list(knowledge.answers)
@@ -120,7 +122,9 @@ class ItemRanker:
         items = list(knowledge.answers.values())
         self.questions = Bm25([[t for terms in answers.terms[a.key] for t in tokens(terms)]
                                for a in items])
-        self.texts = Bm25([tokens(analyzer.analyze(a.text)[0]) for a in items])
+        known = analysed or {}
+        self.texts = Bm25([tokens((known[a.text] if a.text in known else
+                                   analyzer.analyze(a.text))[0]) for a in items])
 
     def candidates(self, terms: list[Term], aspect: str | None, parts: set[str],
                    hits: list[Hit]) -> list[Candidate]:

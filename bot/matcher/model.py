@@ -25,15 +25,21 @@ class LogisticModel:
     weights: tuple[float, ...]
     bias: float
     extra: dict = field(default_factory=dict)
+    _columns: tuple = field(init=False, repr=False, compare=False)
 
     @property
     def threshold(self) -> float:
         """The probability from which the model's choice is used."""
         return self.extra["threshold"]
 
+    def __post_init__(self) -> None:
+        # (weight, mean, scale) per feature, zipped once: a question computes dozens of
+        # probabilities (the same arithmetic, in the same order)
+        object.__setattr__(self, "_columns", tuple(zip(self.weights, self.mean, self.scale)))
+
     def probability(self, row: list[float]) -> float:
         z = self.bias
-        for w, x, m, s in zip(self.weights, row, self.mean, self.scale):
+        for (w, m, s), x in zip(self._columns, row):
             z += w * (x - m) / s
         return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 

@@ -92,20 +92,34 @@ def _fork(function, argument) -> _Child | None:
     return _Child(pid, read)
 
 
-def map_halves(work: Callable[[list], list], items: list) -> list:
-    """``work(items)``, computed as work(first half) + work(second half) with the
-    second half in a forked child when there are PARALLEL_AT items or more. ``work``
-    must return one marshallable result per item."""
-    half = len(items) // 2
-    child = _fork(work, items[half:]) if len(items) >= PARALLEL_AT else None
+def map_halves(work: Callable[[list], list], items: list, sizes: list[int] | None = None,
+               meanwhile: Callable[[], Any] | None = None, extra: int = 0) -> list:
+    """``work(items)``, computed as work(first part) + work(the rest) with the rest in a
+    forked child when the work's size (the sum of ``sizes``, by default one per item) is
+    PARALLEL_AT or more. ``meanwhile()``, of about ``extra`` in size, is run by the
+    parent before it waits for the child, and the cut gives both processes as much to
+    do. ``work`` must return one marshallable result per item."""
+    sizes = sizes if sizes is not None else [1] * len(items)
+    child = None
+    if sum(sizes) >= PARALLEL_AT:
+        target, cut, done = (sum(sizes) - extra) / 2, 0, 0
+        while cut < len(items) and done + sizes[cut] <= target:
+            done += sizes[cut]
+            cut += 1
+        child = _fork(work, items[cut:])
     if child is None:
-        return work(items)
+        out = work(items)
+        if meanwhile is not None:
+            meanwhile()
+        return out
     try:
-        mine = work(items[:half])
+        mine = work(items[:cut])
+        if meanwhile is not None:
+            meanwhile()
         theirs = child.result()
     finally:
         child.close()
-    if theirs is None or len(theirs) != len(items) - half:
+    if theirs is None or len(theirs) != len(items) - cut:
         log.warning("index build: the helper process failed; analysing its half here")
-        theirs = work(items[half:])
+        theirs = work(items[cut:])
     return mine + theirs

@@ -54,7 +54,8 @@ class Doc:
     # per text: feature -> (weight factor, credit, exact forms), as features() gives it
     texts: list[Features] = field(default_factory=list)
     totals: list[float] | None = None  # per text: its features' weight (when first scored)
-    where: dict[str, list[tuple[int, float]]] = field(default_factory=dict)  # feature -> texts
+    # feature -> (text, weight factor) of each text that has it (a tuple once indexed)
+    where: dict[str, Any] = field(default_factory=dict)
     fillers: set[int] = field(default_factory=set)  # texts made only of stop words
     prior: float = 1.0  # imported catalog entries yield to the office's own
     length: int = 0  # features over all its texts (BM25's document length)
@@ -116,8 +117,8 @@ def matched_features(doc: Doc, wanted: list[tuple[str, float, tuple[str, ...], b
     found: dict[str, float] = {}
     exact_forms = doc.exact
     for f, credit, exact, typed in wanted:
-        forms = exact_forms.get(f)
-        if forms is not None:
+        if f in exact_forms:
+            forms = exact_forms[f]
             same = forms == exact or (type(forms) is set and exact in forms)
             found[f] = credit if same or not typed else credit * MISMARKED
     return found
@@ -137,33 +138,38 @@ def entry_score(doc: Doc, matched: dict[str, float], weights: dict[str, float],
     texts made only of stop words."""
     q_share = Q_SHARE * long_share
     blend = BLEND if not filler else 0.0
-    got_q: dict[int, float] = {}
-    got_t: dict[int, float] = {}
-    paired: set[int] = set()  # texts sharing a syllable pair with the question
+    count = len(doc.texts)
+    got_q = [0.0] * count  # per text: the question's weight it has
+    got_t = [0.0] * count  # per text: its own weight the question has
+    paired = False  # some text shares a syllable pair with the question
+    evidence = 0.0  # the matched weight, summed in the same order as ever
+    where = doc.where
     for f, c in matched.items():
         wq, wt = weights.get(f, 0.0) * c, idf[f] * c
-        pair = "_" in f
-        for ti, factor in doc.where[f]:
-            got_q[ti] = got_q.get(ti, 0.0) + wq
-            got_t[ti] = got_t.get(ti, 0.0) + wt * factor
-            if pair:
-                paired.add(ti)
+        evidence += wq
+        if "_" in f:
+            paired = True
+        for ti, factor in where[f]:
+            got_q[ti] += wq
+            got_t[ti] += wt * factor
     # Most Vietnamese words are two syllables: an entry that shares no syllable
     # pair with the question matches on single syllables only, weak evidence.
     totals = doc.totals
     if totals is None:
         totals = doc.totals = [sum(idf[f] * v[0] for f, v in text.items()) or 1.0
                                for text in doc.texts]
-    best = max((((1 - ENTRY_Q) * q / total + ENTRY_Q * coverage) ** q_share
-                * (got_t[ti] / totals[ti]) ** (1 - q_share)
-                for ti, q in got_q.items() if q and (not filler or ti in doc.fillers)),
-               default=0.0)
+    best = 0.0
+    for ti, q in enumerate(got_q):
+        if q and (not filler or ti in doc.fillers):
+            score = (((1 - ENTRY_Q) * q / total + ENTRY_Q * coverage) ** q_share
+                     * (got_t[ti] / totals[ti]) ** (1 - q_share))
+            if score > best:
+                best = score
     result = (1 - blend) * best + blend * coverage
     if not paired and not filler:
         result *= UNPAIRED
     # Coverage is relative; one short rare syllable fully "covered" is still little
     # evidence. Below EVIDENCE (about two syllables and their pair) the score shrinks.
-    evidence = sum(weights.get(f, 0.0) * c for f, c in matched.items())
     if evidence < EVIDENCE and not filler:
         result *= (evidence / EVIDENCE) ** 0.5
     return round(min(1.0, result), 4)
