@@ -25,12 +25,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from machine import describe  # noqa: E402
+from telegram_throughput import questions  # noqa: E402  (the eval.tsv questions, once)
 from webhook_bots import WebhookBots  # noqa: E402
-
-
-def questions() -> list[str]:
-    rows = (ROOT / "tests" / "data" / "eval.tsv").read_text(encoding="utf-8").splitlines()[1:]
-    return [r.split("\t")[3] for r in rows if r.count("\t") >= 3]
 
 
 def run_questions(bots: WebhookBots, users: int, per_user: int, first: int) -> tuple[int, int]:
