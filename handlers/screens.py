@@ -86,9 +86,14 @@ def show(ctx: Context, entry: Entry, aspect: str | None, state: UserState) -> li
 
 def unknown(ctx: Context, match: Match | None = None) -> Reply:
     hotline = ctx.knowledge.hotline
+    hint = match.hits[0] if match is not None and match.hits and \
+        match.reason != "off_topic" and match.hits[0].score >= HINT_AT else None
     if match is not None and match.reason == "off_topic":
         lead = ("Mình chỉ hỗ trợ hỏi đáp thủ tục hành chính và tiếp nhận phản ánh, kiến nghị, "
                 "nên chưa trả lời được câu này.")
+    elif hint is not None:  # an entry is close, but the question may be another one
+        lead = ("Mình chưa chắc đã hiểu đúng câu hỏi, nên chưa có thông tin chắc chắn để trả "
+                "lời. Câu hỏi đã được ghi lại để cán bộ bổ sung.")
     else:
         lead = ("Xin lỗi, mình chưa có thông tin cho câu hỏi này. Câu hỏi đã được ghi lại "
                 "để cán bộ bổ sung.")
@@ -104,8 +109,6 @@ def unknown(ctx: Context, match: Match | None = None) -> Reply:
     if match is None or match.reason != "off_topic":  # a question for a person, then
         lines.insert(3, "• Hỏi trực tiếp cán bộ: gõ “hỏi cán bộ”")
         options.insert(1, Option("🙋 Hỏi cán bộ", data(FEEDBACK, FB_ASK)))
-    hint = match.hits[0] if match is not None and match.hits and \
-        match.reason != "off_topic" and match.hits[0].score >= HINT_AT else None
     if hint is not None:  # too unsure to suggest, close enough to offer one way on
         lines[1:1] = ["", f"Nếu bạn muốn hỏi về “{hint.entry.title}”, chọn mục đó bên dưới."]
         options.insert(0, entry_option(hint.entry, match.aspect))

@@ -104,6 +104,7 @@ def test_unsure_unknown_offers_the_closest_entry_as_one_button(conversation):
     entry = match.hits[0].entry
     reply = say(conversation, question)[0]
     assert "chưa có thông tin" in reply.text and entry.title in reply.text
+    assert reply.text.startswith("Mình chưa chắc đã hiểu đúng câu hỏi")  # not "no info" flat
     assert reply.options[0].data.startswith("e:" + entry.id)
 
 
