@@ -193,9 +193,8 @@ async def answer(request: web.Request) -> web.StreamResponse:
     try:
         _storage(request).answer_feedback(row["ticket"], text, who, name=name,
                                           draft=f"web:{nonce}" if nonce else None)
-    except EmptyAnswer:
-        return _ticket_page(request, row, "Câu trả lời trống nên chưa lưu, chưa gửi gì; hãy "
-                            "ghi nội dung trả lời.", 400)
+    except EmptyAnswer as empty:  # its message, as the chat and the CLI give it
+        return _ticket_page(request, row, str(empty).capitalize(), 400)
     if form.get("ban_nhap"):
         raise web.HTTPSeeOther("/cau-hoi/ban-nhap?" + urlencode({"phan_anh": row["ticket"]}))
     raise web.HTTPSeeOther(_back(form, row["ticket"], "tra-loi"))

@@ -35,6 +35,7 @@ class Scored:
     entries: list[Entry] = field(default_factory=list)  # the shortlisted entries scored
     raw: list[float] = field(default_factory=list)  # their analyser scores
     rows: list[list[float]] = field(default_factory=list)  # their fusion.FEATURES values
+    parts: set[str] = field(default_factory=set)  # every part asked by a sharp cue
 
 
 def indexed(analysed: list[tuple[Features, bool]], share: Callable[[Any, Any], Any]
@@ -221,13 +222,12 @@ class Matcher:
             if not t.stop or t.marked:
                 continue
             verbatim = t.exact in exact_stop
-            for pair, side in ((i - 1, i), (i, i + 1)):
-                if pair < 0 or side >= len(terms):
+            for left, right in ((i - 1, i), (i, i + 1)):  # with the word before, after
+                if left < 0 or right >= len(terms):
                     continue
-                a, b = terms[pair], terms[side]
-                f = f"{a.plain}_{b.plain}"
-                if f in self.idf and (not verbatim or self._pair_spelled(f, 0 if pair == i else 1,
-                                                                          t.exact)):
+                pair = f"{terms[left].plain}_{terms[right].plain}"
+                at = 0 if left == i else 1  # t's place in the pair
+                if pair in self.idf and (not verbatim or self._pair_spelled(pair, at, t.exact)):
                     t.stop = False
                     break
         return terms
@@ -280,14 +280,15 @@ class Matcher:
                     filler), 4)) for i in shortlist if matched[i]]
         found = [(i, s) for i, s in found if s > 0 and kind in (None, docs[i].entry.kind)]
         unknown = sum(w for f, w in weights.items() if f not in postings) / total
+        parts = self.analyzer.aspects(terms)
         table = fusion.rows([s for _, s in found],
                             [fusion.bm25(docs[i], matched[i], weights, self.avg_length)
                              for i, _ in found],
                             [coverage[i] for i, _ in found], total, 1 - long_share, unknown,
                             bool(off), [docs[i].prior != 1.0 for i, _ in found],
-                            bool(aspect or self.analyzer.aspects(terms)), content)
+                            bool(aspect or parts), content)
         return Scored(terms, aspect, bool(off), "", [docs[i].entry for i, _ in found],
-                      [s for _, s in found], table)
+                      [s for _, s in found], table, parts)
 
     def uncached(self, question: str) -> Match:
         """What ``match`` answers, computed afresh (benchmarks time this)."""
@@ -322,8 +323,7 @@ class Matcher:
     def _answered(self, question: str, read: Scored, hits: list[Hit], status: str) -> Match:
         """The match, once the answer item is chosen: an item can lead with the entry it
         serves, and raise an unknown to a suggestion or a suggestion to an answer."""
-        terms, aspect, off = read.terms, read.aspect, read.off
-        parts = self.analyzer.aspects(terms)
+        terms, aspect, off, parts = read.terms, read.aspect, read.off, read.parts
         # sure of the entry: its items (and those that apply to it); else the first few's
         chosen = self.items.choose(terms, aspect, parts, hits[:1] if status == "answer" else hits) \
             if hits and (status != "unknown" or hits[0].score >= HINT_AT) and not off else None

@@ -75,14 +75,14 @@ class Match:
     hits: list[Hit] = field(default_factory=list)
     reason: str = ""
     answer: ItemHit | None = None  # the answer item of the best entry that was asked
-    parts: tuple[str, ...] = ()  # every part asked by a sharp cue ("bao lâu, ở đâu")
+    parts: tuple[str, ...] = ()  # every part asked by a sharp cue, sorted ("bao lâu, ở đâu")
 
     def left_out(self) -> list[str]:
         """The parts asked that the answer item does not give: the aspect first, then
         the others ("nộp ở đâu và mất bao lâu" answered by an item on the place)."""
         if self.answer is None:
             return []
-        asked = [p for p in (self.aspect, *sorted(self.parts)) if p]
+        asked = [p for p in (self.aspect, *self.parts) if p]
         return [p for p in dict.fromkeys(asked) if self.answer.leaves_out(p)]
 
     @property
