@@ -95,9 +95,11 @@ def read(ctx: Context, text: str, match: Match, state: UserState) -> Followed | 
         # (authorisation) matched, but the topic's own answer is the one asked
         return Followed(entry, aspect, item)
     # it names another entry with words of its own: a new topic. Against a weak item
-    # of the topic ("mất sổ hộ khẩu" after căn cước: its "nơi thường trú" item) a
-    # likely other entry is enough; the topic's part asked needs a sure one.
-    bar = HINT_AT if item is not None else SUGGEST_AT
+    # of the topic ("mất sổ hộ khẩu" after căn cước: its "nơi thường trú" item) another
+    # entry more likely than that item fits is enough ("chủ nhà không chịu ký" after tạm
+    # trú fits its item better than it names chứng thực chữ ký); the topic's part asked
+    # needs a sure one.
+    bar = max(HINT_AT, item.score) if item is not None else SUGGEST_AT
     if match.hits and match.hits[0].entry.id != entry.id and match.hits[0].score >= bar \
             and len(own) >= 2:
         return None

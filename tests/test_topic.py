@@ -51,6 +51,16 @@ def test_a_weak_item_of_the_topic_yields_to_another_entry_the_message_names(conv
     assert logged(conversation)[-1]["status"] != "context"
 
 
+def test_a_topic_item_that_fits_better_than_another_entry_is_named_keeps_the_topic(
+        conversation):
+    """"chủ nhà không chịu ký" after tạm trú: the tạm trú item on the landlord's consent
+    fits better than the message names chứng thực chữ ký (a hint, not a topic)."""
+    say(conversation, "tui moi chuyen den phuong nay o tro, can dang ky tam tru ko")
+    reply = say(conversation, "chu nha ko chiu ky xac nhan thi sao")[0]
+    assert "Đăng ký tạm trú" in reply.text.splitlines()[0]
+    assert logged(conversation)[-1]["status"] == "context"
+
+
 def test_a_follow_up_can_be_one_of_the_entrys_answer_items(conversation):
     say(conversation, "làm giấy khai sinh cho bé")
     reply = say(conversation, "ông bà đi làm thay được không")[0]
