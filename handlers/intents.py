@@ -39,6 +39,9 @@ _DROP = re.compile(r"^(?:thoi|huy|khoi|khong gui|khong xoa|khong can|khong muon|
 _DROP_WORDS = set("thoi huy khoi khong ko k gui xoa nua de sau toi minh em tui bo di doi y roi "
                   "a ad nhe nha nhen can lam lai khi khac hom luc khac da vay the ok muon dung "
                   "phan anh nay do cai viec qua".split())
+# ... unless it goes on to want something ("thôi khỏi, tôi muốn phản ánh"): "muốn", "cần"
+# not negated ("không muốn gửi nữa" still drops it)
+_WANTS = re.compile(r"(?<!khong )(?<!ko )(?<!k )\b(?:muon|can)\b")
 _WHOLE_RE = {name: re.compile(rf"^(?:cho\s+(?:(?:em|toi|minh|tui|e|t)\s+)?)?{words}{_FILLERS}$")
              for name, words in _WHOLE.items()}
 TICKET = re.compile(r"\bpa\s*-?\s*(\d{4})\s*-?\s*(\d{1,6})\b")
@@ -97,7 +100,8 @@ def detect(text: str) -> Wish | None:
     for name, pattern in _WHOLE_RE.items():
         if pattern.match(words):
             return Wish(name)
-    if _DROP.match(words) and len(words.split()) <= 7 and set(words.split()) <= _DROP_WORDS:
+    if _DROP.match(words) and len(words.split()) <= 7 and set(words.split()) <= _DROP_WORDS \
+            and not _WANTS.search(words):
         return Wish("cancel")
     ticket = TICKET.search(words)
     if ticket:

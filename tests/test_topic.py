@@ -117,6 +117,7 @@ def test_the_topic_survives_a_restart(tmp_path, knowledge, matcher):
     ("tôi muốn phản ảnh việc trễ hẹn", "feedback", "tre-hen"), ("hủy phản ánh", "cancel", None),
     ("cho em xem menu", "menu", None), ("không muốn gửi nữa", "cancel", None),
     ("cán bộ một cửa hách dịch, gây khó dễ", "grievance", "thai-do"),
+    ("thoi khoi, toi muon phan anh", "feedback", None), ("thôi không cần nữa", "cancel", None),
 ])
 def test_wishes_in_plain_words(text, name, category):
     wish = intents.detect(text)
