@@ -298,7 +298,8 @@ class Matcher:
                              for i, _ in found],
                             [coverage[i] for i, _ in found], total, 1 - long_share, unknown,
                             bool(off), [docs[i].prior != 1.0 for i, _ in found],
-                            bool(aspect or parts), content, *self.analyzer.places(terms))
+                            bool(aspect or parts), content, *self.analyzer.places(terms),
+                            [docs[i].entry.kind for i, _ in found])
         return Scored(terms, aspect, bool(off), "", [docs[i].entry for i, _ in found],
                       [s for _, s in found], table, parts)
 
@@ -334,7 +335,7 @@ class Matcher:
 
     def _answered(self, question: str, read: Scored, hits: list[Hit], status: str) -> Match:
         """The match, once the answer item is chosen: an item can lead with the entry it
-        serves, and raise an unknown to a suggestion or a suggestion to an answer."""
+        serves, and raise an unknown to a suggestion."""
         terms, aspect, off, parts = read.terms, read.aspect, read.off, read.parts
         # sure of the entry: its items (and those that apply to it); else the first few's
         chosen = self.items.choose(terms, aspect, parts, hits[:1] if status == "answer" else hits) \
@@ -344,11 +345,12 @@ class Matcher:
             item, rank = chosen
             if rank:  # the item answers the question: the entry it serves leads
                 hits.insert(0, hits.pop(rank))
-        if item is not None and item.sure and (item.score >= PROMOTE_AT or
-                                               (item.probability or 0.0) >= PROMOTE_P):
-            # unsure of the entry, but its item is this very question: one step more sure
-            # (an unknown becomes a suggestion, a suggestion an answer)
-            status = {"unknown": "suggest", "suggest": "answer"}.get(status, status)
+        if status == "unknown" and item is not None and item.sure and (
+                item.score >= PROMOTE_AT or (item.probability or 0.0) >= PROMOTE_P):
+            # unsure of the entry, but its item is this very question: a suggestion that
+            # leads with that answer as its guess. Never further, to a sure answer: on
+            # the development sets that raised as many wrong answers as right ones.
+            status = "suggest"
         elif status == "unknown":
             item = None  # below, the item stays on the match: a suggestion offers it
             # as a best guess among the choices
