@@ -61,6 +61,7 @@ DEV = [DATA / "eval.tsv", DATA / "eval_holdout.tsv", DATA / "eval_holdout2.tsv",
        DATA / "oos_dev.tsv", DATA / "oos_blind.tsv", DATA / "eval_topics.tsv"]
 SEED, FOLDS = 7, 5
 COST, CWRONG, OOS_ANSWERED, REJECT = 10, 0.01, 0.01, 0.975
+LOST = 5  # an in-scope question told "not guided": costs this many out-of-scope caught
 BINS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01]
 
 
@@ -77,21 +78,50 @@ def is_right(expected: str, found: str | None) -> bool:
 
 
 def dataset(matcher: Matcher, rows):
-    """Per question: (expected, style, candidate ids, feature matrix, labels)."""
+    """Per question: (expected, style, candidate ids, feature matrix, labels, aside): aside
+    is (the analyser score of the procedure we do not guide that it names best, the best
+    guided entry's), or None."""
     out = []
     for expected, style, question in rows:
         s = matcher.scored(question)
         ids = [e.id for e in s.entries]
         x = np.array(s.rows) if s.rows else np.zeros((0, len(FEATURES)))
         y = np.array([float(is_right(expected, i)) for i in ids])
-        out.append((expected, style, ids, x, y))
+        aside = (s.aside.score, max(s.raw, default=0.0)) if s.aside and not s.off else None
+        out.append((expected, style, ids, x, y, aside))
     return out
+
+
+def set_aside(data) -> dict:
+    """The bar from which a question names a procedure we do not guide (``UNCOVERED_AT``,
+    ``UNCOVERED_MARGIN`` in ``scoring``): out-of-scope questions it catches, minus
+    ``LOST`` times the in-scope ones it would take from their entry."""
+    best, key = {"uncovered_at": 1.1, "uncovered_margin": 0.0}, (0, 0.0, 0.0)
+    for at in [round(0.2 + 0.05 * i, 2) for i in range(15)]:
+        for margin in (-0.1, -0.05, 0.0, 0.05, 0.1, 0.15, 0.2, 0.3):
+            caught = [d[0] == "-" for d in data
+                      if d[5] and d[5][0] >= at and d[5][0] >= d[5][1] + margin]
+            gain = sum(caught) - LOST * (len(caught) - sum(caught))
+            if gain > 0 and (gain, at, margin) > key:  # ties: the stricter bar
+                best, key = {"uncovered_at": at, "uncovered_margin": margin}, (gain, at, margin)
+    return best
+
+
+def set_off(d, out, t: dict):
+    """A question's outcome, as unknown with no entry first when it is set aside."""
+    return (out[0], 0.0, 0.0, None, 0.0, out[5]) if caught(d, t) else out
+
+
+def caught(d, t: dict) -> bool:
+    """Is the question set aside as a procedure we do not guide, at ``t``?"""
+    return bool(d[5]) and d[5][0] >= t.get("uncovered_at", 1.1) and \
+        d[5][0] >= d[5][1] + t.get("uncovered_margin", 0.0)
 
 
 def outcome(d, scores, shown: float = 0.0) -> tuple[str, float, float, str | None, float, bool]:
     """(expected, best score, second, best id, how likely the one asked is among the
     SHOWN first, whether the message is long) of one question."""
-    expected, _, ids, x, _ = d
+    expected, _, ids, x = d[:4]
     if not ids:
         return expected, 0.0, 0.0, None, 0.0, False
     order = np.argsort(-np.asarray(scores), kind="stable")
@@ -248,9 +278,14 @@ def main() -> None:
     print("development sets:", ", ".join(p.name for p in sets),
           f"({len(data)} questions, {sum(d[0] == '-' for d in data)} out of scope)")
     held, conf_x, conf_y, shown_y = cross_validated(data)
+    aside = set_aside(data)
+    held = [set_off(d, o, aside) for d, o in zip(data, held)]
+    print(f"set aside as not guided: from score {aside['uncovered_at']}, margin "
+          f"{aside['uncovered_margin']}: {sum(caught(d, aside) for d in data if d[0] == '-')} "
+          f"out of scope, {sum(caught(d, aside) for d in data if d[0] != '-')} in scope")
     print(f"held-out ({FOLDS}-fold, seed {SEED}) reliability of the best candidate:")
     print("\n".join(reliability(held)))
-    t = choose(held)
+    t = {**choose(held), **aside}
     print("thresholds chosen:", ", ".join(f"{k} {v}" for k, v in t.items()))
     print("held-out figures at those thresholds:")
     print("\n".join(figures(data, held, t)))
@@ -275,8 +310,8 @@ def main() -> None:
         thresholds = json.loads(MODEL_FILE.read_text(encoding="utf-8"))["thresholds"]
     for path in args.report:
         rows = dataset(matcher, read(path))
-        outs = [outcome(d, *rank(final, d[3].tolist())) if d[2] else outcome(d, [])
-                for d in rows]
+        outs = [set_off(d, outcome(d, *rank(final, d[3].tolist())) if d[2] else
+                        outcome(d, []), thresholds) for d in rows]
         print(f"\n{path.name} with the written model:")
         print("\n".join(reliability(outs)))
         print("\n".join(figures(rows, outs, thresholds)))

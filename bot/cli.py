@@ -139,7 +139,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for problem in knowledge.problems:
         print(problem)
     counts: dict[str, int] = {}
-    for entry in knowledge.entries.values():
+    for entry in [*knowledge.entries.values(), *knowledge.uncovered.values()]:
         counts[entry.kind] = counts.get(entry.kind, 0) + 1
     left = knowledge.placeholders()
     if left:

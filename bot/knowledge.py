@@ -100,6 +100,9 @@ class Knowledge:
     office: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     answers: dict[str, Answer] = field(default_factory=dict)  # by key
+    # procedures the bot does not guide (kind "uncovered"), by id: the matcher reads them
+    # so as to say so; they are no entry of menus, cards or reports
+    uncovered: dict[str, Entry] = field(default_factory=dict)
     _answers_for: dict[str, list[Answer]] = field(default_factory=dict, repr=False)
 
     def answers_for(self, entry_id: str) -> list[Answer]:
@@ -374,6 +377,8 @@ def load(path: str | os.PathLike[str] | None = None) -> Knowledge:
     if not knowledge.office and not any(p.field == "yaml" for p in problems):
         problems.append(Problem(str(root.name) + "/office.yaml", 0, "office", "missing file"))
     _prefer_curated(knowledge)
+    for entry_id in [i for i, e in knowledge.entries.items() if e.kind == "uncovered"]:
+        knowledge.uncovered[entry_id] = knowledge.entries.pop(entry_id)
     _check_links(knowledge, problems)
     _collect_answers(knowledge, problems)
     _check_office_fees(knowledge, problems)

@@ -23,7 +23,7 @@ PLACEHOLDER = "VÍ DỤ:"
 # The warning of a value still to be filled in (``motcua validate`` lists them).
 PLACEHOLDER_WARNING = "còn giá trị mẫu “VÍ DỤ:”"  # how every such warning starts
 PLACEHOLDER_LEFT = f"{PLACEHOLDER_WARNING}, cần thay bằng thông tin thật của đơn vị"
-KINDS = ("procedure", "contact", "guide", "feedback_channel", "faq")
+KINDS = ("procedure", "contact", "guide", "feedback_channel", "faq", "uncovered")
 ONLINE_LEVELS = ("toàn trình", "một phần", "không")
 
 # Field specs: name -> (type, required). Types: str, list (of str), bool, date,
@@ -92,6 +92,11 @@ BY_KIND = {
         "answer": ("str", True),
         "steps": ("list", False),
         "url": ("str", False),
+    },
+    # a procedure the bot does not guide: named so that a question about it is told so
+    # (and where it is handled), not answered with a neighbour's card
+    "uncovered": {
+        "agency": ("str", False),
     },
 }
 IMPORTED_REQUIRED = ("id", "kind", "title", "sources", "code")

@@ -87,8 +87,17 @@ def show(ctx: Context, entry: Entry, aspect: str | None, state: UserState) -> li
 def unknown(ctx: Context, match: Match | None = None) -> Reply:
     hotline = ctx.knowledge.hotline
     hint = match.hits[0] if match is not None and match.hits and \
-        match.reason != "off_topic" and match.hits[0].score >= HINT_AT else None
-    if match is not None and match.reason == "off_topic":
+        match.reason not in ("off_topic", "uncovered") and match.hits[0].score >= HINT_AT \
+        else None
+    if match is not None and match.reason == "uncovered":  # a procedure we do not guide
+        named = match.hits[0].entry
+        agency = named.get("agency")
+        lead = (f"Mình chưa có hướng dẫn về thủ tục “{named.title}”."
+                + (f" Việc này do {agency} giải quyết." if agency else "")
+                + " Bạn tra cứu thủ tục này trên Cổng Dịch vụ công quốc gia "
+                  "(dichvucong.gov.vn) hoặc hỏi cán bộ nhé. Câu hỏi đã được ghi lại để "
+                  "cán bộ bổ sung.")
+    elif match is not None and match.reason == "off_topic":
         lead = ("Mình chỉ hỗ trợ hỏi đáp thủ tục hành chính và tiếp nhận phản ánh, kiến nghị, "
                 "nên chưa trả lời được câu này.")
     elif hint is not None:  # an entry is close, but the question may be another one

@@ -178,3 +178,26 @@ def test_overview_card_is_short_with_details_one_tap_away(conversation, knowledg
             more = conversation.handle(Message("terminal", entry.id, data=f"e:{entry.id}:more",
                                                kind="button"))[0]
             assert f"e:{entry.id}:notes" in [o.data for o in more.options]
+
+
+@pytest.mark.parametrize("question, ours", [
+    ("cấp hộ chiếu ngoại giao ở đâu", "ho-chieu"),
+    ("đăng kiểm xe ô tô lần đầu cần mang gì", "dang-ky-xe"),
+])
+def test_a_procedure_we_do_not_guide_is_named_not_answered_with_a_neighbour(
+        conversation, matcher, question, ours):
+    """Ordinary passports and vehicle registration are guided; diplomatic passports and
+    vehicle inspection are not (knowledge/uncovered.yaml): the reply says so, names the
+    procedure, and offers the way to a person, not the neighbour's card."""
+    match = matcher.match(question)
+    assert match.status == "unknown" and match.reason == "uncovered", match
+    named = match.hits[0].entry
+    assert named.kind == "uncovered" and named.id in matcher.knowledge.uncovered
+    reply = say(conversation, question)[0]
+    assert f"chưa có hướng dẫn về thủ tục “{named.title}”" in reply.text
+    assert "dichvucong.gov.vn" in reply.text
+    assert all(named.id not in o.data for o in reply.options)  # no card to open
+    assert ours not in {o.data.split(":")[1] for o in reply.options if o.data.startswith("e:")}
+    # the guided neighbour is still answered when it is what is asked
+    assert matcher.match(question.replace("ngoại giao", "phổ thông")
+                         .replace("đăng kiểm", "đăng ký")).hits[0].entry.id == ours

@@ -59,8 +59,11 @@ def test_bundled_knowledge_validates(capsys):
     assert main(["validate"]) == 0
     knowledge = kb.load()
     kinds = {e.kind for e in knowledge.entries.values()}
-    assert kinds == set(kb.KINDS)
-    assert all(e.data.get("sources") for e in knowledge.entries.values())
+    assert kinds == set(kb.KINDS) - {"uncovered"}  # those are set aside, not entries
+    assert {e.kind for e in knowledge.uncovered.values()} == {"uncovered"}
+    assert not set(knowledge.uncovered) & set(knowledge.entries)
+    assert all(e.data.get("sources") for e in
+               [*knowledge.entries.values(), *knowledge.uncovered.values()])
 
 
 def test_malformed_yaml_gives_line_and_column(tmp_path, capsys):
@@ -94,7 +97,7 @@ def test_malformed_yaml_gives_line_and_column(tmp_path, capsys):
      "knowledge/entries.yaml:2)"),
     ("    kind: contact", "    kind: office",
      "knowledge/entries.yaml:18: kind: must be one of procedure, contact, guide, "
-     "feedback_channel, faq"),
+     "feedback_channel, faq, uncovered"),
     ("    fee: Miễn phí\n", "    fee: Miễn phí\n    fee: Có phí\n",
      "knowledge/entries.yaml:12: fee: field given twice"),
     ("    level: cấp xã", "    level: 3", "knowledge/entries.yaml:8: level: must be text"),

@@ -17,8 +17,8 @@ import bot.matcher.fusion as fusion
 from bot.matcher.items import ItemRanker
 from bot.matcher.parallel import map_halves
 from bot.matcher.scoring import (HINT_AT, IMPORTED_PRIOR, LONG_AT, MAX_HITS, OFF_TOPIC,
-                                 OFF_TOPIC_DAMP, Doc, Hit, Match, decide, entry_score,
-                                 matched_features, query_weights)
+                                 OFF_TOPIC_DAMP, UNCOVERED_AT, UNCOVERED_MARGIN, Doc, Hit,
+                                 Match, decide, entry_score, matched_features, query_weights)
 from bot.matcher.typos import TypoRepair
 from bot.text import Token
 
@@ -47,6 +47,9 @@ class Scored:
     raw: list[float] = field(default_factory=list)  # their analyser scores
     rows: list[list[float]] = field(default_factory=list)  # their fusion.FEATURES values
     parts: set[str] = field(default_factory=set)  # every part asked by a sharp cue
+    # the procedure we do not guide (knowledge.uncovered) that the question names best,
+    # with the analyser's score; None when none is shortlisted
+    aside: Hit | None = None
 
 
 def indexed(analysed: list[tuple[Features, bool]], share: Callable[[Any, Any], Any]
@@ -114,7 +117,7 @@ class Matcher:
         collecting = gc.isenabled()
         gc.disable()  # millions of small objects: cyclic GC passes would double the time
         try:
-            entries = list(knowledge.entries.values())
+            entries = [*knowledge.entries.values(), *knowledge.uncovered.values()]
             read: dict[str, Features] = {}  # the texts of entries with answer items, as read
             # the answer items' questions and texts, read while the child reads entries
             answer_texts = [t for a in knowledge.answers.values() for t in (*a.questions, a.text)]
@@ -185,9 +188,10 @@ class Matcher:
              where: dict[str, tuple], exact: dict[str, Any], length: int) -> None:
         """Add an entry, as ``indexed`` read it."""
         index = len(self.docs)
+        prior = IMPORTED_PRIOR if entry.data.get("imported") or entry.kind == "uncovered" \
+            else 1.0
         self.docs.append(Doc(entry, exact=exact, texts=texts, where=where, fillers=fillers,
-                             prior=IMPORTED_PRIOR if entry.data.get("imported") else 1.0,
-                             length=length))
+                             prior=prior, length=length))
         postings = self.postings
         for f in where:
             if f in postings:
@@ -290,7 +294,10 @@ class Matcher:
         found = [(i, round(damp * docs[i].prior * entry_score(
                     docs[i], matched[i], weights, total, coverage[i], self.idf, long_share,
                     filler), 4)) for i in shortlist if matched[i]]
-        found = [(i, s) for i, s in found if s > 0 and kind in (None, docs[i].entry.kind)]
+        aside = max(((s, i) for i, s in found if s > 0 and docs[i].entry.kind == "uncovered"),
+                    default=None)
+        found = [(i, s) for i, s in found if s > 0 and docs[i].entry.kind != "uncovered"
+                 and kind in (None, docs[i].entry.kind)]
         unknown = sum(w for f, w in weights.items() if f not in postings) / total
         parts = self.analyzer.aspects(terms)
         table = fusion.rows([s for _, s in found],
@@ -301,7 +308,8 @@ class Matcher:
                             bool(aspect or parts), content, *self.analyzer.places(terms),
                             [docs[i].entry.kind for i, _ in found])
         return Scored(terms, aspect, bool(off), "", [docs[i].entry for i, _ in found],
-                      [s for _, s in found], table, parts)
+                      [s for _, s in found], table, parts,
+                      Hit(docs[aside[1]].entry, aside[0]) if aside else None)
 
     def uncached(self, question: str) -> Match:
         """What ``match`` answers, computed afresh (benchmarks time this)."""
@@ -318,10 +326,23 @@ class Matcher:
 
     def _match(self, question: str) -> Match:
         read = self.scored(question)
+        if self._set_aside(read):  # a procedure we do not guide: say so, and which
+            return Match(question, "unknown", read.aspect, [read.aside], "uncovered")
         if not read.entries:
             return Match(question, "unknown", read.aspect, [], read.reason)
         hits, status = self._ranked(read)
         return self._answered(question, read, hits, status)
+
+    @staticmethod
+    def _set_aside(read: Scored) -> bool:
+        """Does the question name a procedure we do not guide more surely than any we
+        do ("hộ chiếu ngoại giao" beside "hộ chiếu")? By the analyser's scores, the
+        bar fitted on the development sets (bench/fit_entries.py: UNCOVERED_AT,
+        UNCOVERED_MARGIN)."""
+        if read.aside is None or read.off:
+            return False
+        best = max(read.raw, default=0.0)
+        return read.aside.score >= UNCOVERED_AT and read.aside.score >= best + UNCOVERED_MARGIN
 
     def _ranked(self, read: Scored) -> tuple[list[Hit], str]:
         """The first hits of a read with some entries, and what the entry model decides

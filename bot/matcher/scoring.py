@@ -30,6 +30,10 @@ MARGIN = _FITTED["thresholds"]["margin"]  # entry is offered as one button
 # a long message (LONG_AT content syllables or more) has its own, never lower
 ANSWER_AT_LONG = _FITTED["thresholds"].get("answer_at_long", ANSWER_AT)
 MARGIN_LONG = _FITTED["thresholds"].get("margin_long", MARGIN)
+# a procedure we do not guide (knowledge.uncovered) is named when its analyser score
+# reaches UNCOVERED_AT and beats every guided entry's by UNCOVERED_MARGIN
+UNCOVERED_AT = _FITTED["thresholds"].get("uncovered_at", 1.1)
+UNCOVERED_MARGIN = _FITTED["thresholds"].get("uncovered_margin", 0.0)
 MAX_HITS = 5
 SHOWN = 3  # suggestions a reply lists
 
