@@ -52,3 +52,25 @@ def test_items_the_phrase_scorer_alone_misses_are_found(matcher, question, key):
     match = matcher.match(question)
     assert match.answer is not None and match.answer.answer.key == key
     assert match.answer.probability >= matcher.items.model.threshold
+
+
+def test_an_item_asked_in_its_own_words_is_offered_even_when_its_entry_is_vague(matcher):
+    """The entry is named below HINT_AT (an unknown that is not even hinted), but one of
+    its items is this very question: the reply is a suggestion led by that item."""
+    from bot.matcher import HINT_AT
+
+    question = "đổi tên cho con 10 tuổi có cần con đồng ý ko ạ"
+    read = matcher.scored(question)
+    hits, status = matcher._ranked(read)
+    assert status == "unknown" and hits[0].score < HINT_AT
+    match = matcher.match(question)
+    assert match.status == "suggest"
+    assert match.answer is not None
+    assert match.answer.answer.key == "thay-doi-cai-chinh-ho-tich#con-dong-y"
+    assert match.hits[0].entry.id == "thay-doi-cai-chinh-ho-tich"
+
+
+def test_an_out_of_scope_question_stays_unknown_although_an_item_shares_words(matcher):
+    match = matcher.match("Người nước ngoài sống lâu năm ở Việt Nam muốn xin nhập quốc "
+                          "tịch Việt Nam thì làm thế nào?")
+    assert match.status == "unknown" and match.answer is None

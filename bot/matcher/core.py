@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.knowledge import Entry, Knowledge
 from bot.matcher.analysis import Analyzer, Features, OffTopic, Term, features
-from bot.matcher.answers import PROMOTE_AT, PROMOTE_P, AnswerIndex, ItemHit
+from bot.matcher.answers import HINT_P, PROMOTE_AT, PROMOTE_P, AnswerIndex, ItemHit
 from bot.matcher.candidates import Candidates
 import bot.matcher.fusion as fusion
 from bot.matcher.items import ItemRanker
@@ -324,22 +324,27 @@ class Matcher:
         """The match, once the answer item is chosen: an item can lead with the entry it
         serves, and raise an unknown to a suggestion or a suggestion to an answer."""
         terms, aspect, off, parts = read.terms, read.aspect, read.off, read.parts
-        # sure of the entry: its items (and those that apply to it); else the first few's
+        # sure of the entry: its items (and those that apply to it); else the first few's.
+        # Even below HINT_AT: a question asked in an item's own words ("đổi tên cho con
+        # 10 tuổi có cần con đồng ý") is often named too vaguely for its entry alone.
         chosen = self.items.choose(terms, aspect, parts, hits[:1] if status == "answer" else hits) \
-            if hits and (status != "unknown" or hits[0].score >= HINT_AT) and not off else None
+            if hits and not off else None
         item = None
         if chosen is not None:
             item, rank = chosen
+            p = item.probability or 0.0
+            if item.sure and (item.score >= PROMOTE_AT or p >= PROMOTE_P):
+                # unsure of the entry, but its item is this very question: one step more
+                # sure (an unknown becomes a suggestion, a suggestion an answer)
+                status = {"unknown": "suggest", "suggest": "answer"}.get(status, status)
+            elif status == "unknown" and item.sure and p >= HINT_P:
+                status = "suggest"  # offered as "if you ask about X: ...", with choices
+            elif status == "unknown":
+                # below, the item stays on the match: a suggestion offers it as a best
+                # guess among the choices; far below, it is not looked at
+                item, rank = None, rank if hits[0].score >= HINT_AT else 0
             if rank:  # the item answers the question: the entry it serves leads
                 hits.insert(0, hits.pop(rank))
-        if item is not None and item.sure and (item.score >= PROMOTE_AT or
-                                               (item.probability or 0.0) >= PROMOTE_P):
-            # unsure of the entry, but its item is this very question: one step more sure
-            # (an unknown becomes a suggestion, a suggestion an answer)
-            status = {"unknown": "suggest", "suggest": "answer"}.get(status, status)
-        elif status == "unknown":
-            item = None  # below, the item stays on the match: a suggestion offers it
-            # as a best guess among the choices
         if status == "answer" and hits[0].entry.kind != "procedure":
             aspect = None  # only procedures have parts to lead with
         return Match(question, status, aspect, hits, "off_topic" if off else "", item,
