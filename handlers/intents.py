@@ -78,7 +78,9 @@ ASKING = re.compile(r"\b(?:o dau|cho nao|the nao|nhu nao|ra sao|kenh nao|la gi|k
                     r"khac nhau|bao lau|may ngay|co duoc khong|duoc khong)\b")
 # A complaint stated without the wish to file one
 GRIEVANCE = re.compile(r"\b(?:hach dich|cau gat|gay kho|nhung nhieu|voi tien|vang mat|"
-                       r"khong co mat|khong co ai (?:lam|tiep|o)|cho (?:ca|mot) buoi|xep hang "
+                       # folded, "không có mặt" (absent) is also "..., có mất phí"
+                       r"khong co mat(?! (?:phi|tien|le phi|chi phi|bao nhieu|gi|nhieu))|"
+                       r"khong co ai (?:lam|tiep|o)|cho (?:ca|mot) buoi|xep hang "
                        r"(?:ca|mot) buoi|dong qua|to tieng|quat thao|coi thuong|"
                        r"doi (?:tien|boi duong))\b")
 

@@ -12,6 +12,7 @@ from handlers import offices, topic
 from handlers.callbacks import (ENTRY, FB_ASK, FEEDBACK, MENU_FIELD, MENU_FIELDS, MENU_KIND,
                                 MENU_PATH, SOURCE, data)
 from handlers.cards import (ASPECT_LABELS, ASPECT_TITLES, MENU, MORE, answer_card, aspect_body,
+                            part_line,
                             brief, entry_card, entry_option, more_card, no_contacts_note,
                             source_card, stale)
 from handlers.context import ButtonHandler, Context
@@ -125,7 +126,7 @@ def reply_for(ctx: Context, match: Match) -> Reply:
         return answer_card(knowledge, best, match.answer.answer, aspect=match.aspect,
                            also=match.left_out())
     if match.status == "answer":
-        return entry_card(knowledge, best, match.aspect)
+        return entry_card(knowledge, best, match.aspect, match.parts)
     if match.status != "suggest":
         return unknown(ctx, match)
     others = [entry_option(h.entry, match.aspect) for h in match.hits[1:3]]
@@ -138,8 +139,11 @@ def reply_for(ctx: Context, match: Match) -> Reply:
     part = aspect_body(best, match.aspect, knowledge) \
         if match.aspect and best.kind == "procedure" else ""
     if part and match.aspect != "legal":  # the part asked, of the likeliest entry
+        extra = [line for line in (part_line(knowledge, best, p) for p in match.parts
+                                   if p != match.aspect) if line][:2]
         return Reply(f"Nếu bạn hỏi về “{best.title}”, {ASPECT_TITLES[match.aspect].lower()}:"
-                     f"\n{brief(part, 400)}\n\nHoặc ý bạn là một trong các mục sau?",
+                     f"\n{brief(part, 400)}" + "".join(f"\n{line}" for line in extra) +
+                     "\n\nHoặc ý bạn là một trong các mục sau?",
                      [entry_option(best, match.aspect), *others, MENU])
     options = [entry_option(h.entry, match.aspect) for h in match.hits[:SHOWN]]
     return Reply("Ý bạn là một trong các mục sau? Chọn một mục nhé:", options + [MENU])

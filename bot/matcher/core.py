@@ -15,6 +15,7 @@ from bot.matcher.answers import HINT_P, PROMOTE_AT, PROMOTE_P, AnswerIndex, Item
 from bot.matcher.candidates import Candidates
 import bot.matcher.fusion as fusion
 from bot.matcher.items import ItemRanker
+from bot.matcher.model import LogisticModel
 from bot.matcher.parallel import map_halves
 from bot.matcher.scoring import (HINT_AT, IMPORTED_PRIOR, LONG_AT, MAX_HITS, OFF_TOPIC,
                                  OFF_TOPIC_DAMP, Doc, Hit, Match, decide, entry_score,
@@ -93,7 +94,8 @@ class Matcher:
       ``bot.matcher.features(terms)`` turns them into weighted features.
     """
 
-    def __init__(self, knowledge: Knowledge, model: fusion.EntryModel | None = None):
+    def __init__(self, knowledge: Knowledge, model: fusion.EntryModel | None = None,
+                 item_model: LogisticModel | None = None):
         self.knowledge = knowledge
         self.analyzer = Analyzer(knowledge)
         self._cache: dict[str, Match] = {}
@@ -137,7 +139,8 @@ class Matcher:
         self.off_topic = OffTopic(phrases, self.vocabulary | self.analyzer.stop_plain)
         self.answers = AnswerIndex(knowledge, self.analyzer, self.idf, self.max_idf, read,
                                    analysed)
-        self.items = ItemRanker(knowledge, self.analyzer, self.answers, analysed=analysed)
+        self.items = ItemRanker(knowledge, self.analyzer, self.answers, item_model,
+                                analysed=analysed)
         self.model = model or fusion.load_model()  # bench/fit_entries.py fits a new one
 
     def _read_entries(self, entries: list[Entry], meanwhile: Callable[[], Any],
