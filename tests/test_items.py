@@ -74,3 +74,16 @@ def test_an_out_of_scope_question_stays_unknown_although_an_item_shares_words(ma
     match = matcher.match("Người nước ngoài sống lâu năm ở Việt Nam muốn xin nhập quốc "
                           "tịch Việt Nam thì làm thế nào?")
     assert match.status == "unknown" and match.answer is None
+
+
+def test_when_the_question_names_only_the_entry_and_a_part_its_story_picks_the_item(matcher):
+    """The asking sentence is the entry's name and "ở đâu" (with a pair across the words
+    dropped between, "xã hội … hồ sơ", that no item has); the sentence before it says
+    what the citizen wants to know (her age, no pension): the eligibility item leads,
+    and the place asked follows it."""
+    question = ("Bà nội tôi 76 tuổi, không có lương hưu hay trợ cấp BHXH gì. Bà có được trợ "
+                "cấp hưu trí xã hội không và làm hồ sơ ở đâu?")
+    match = matcher.match(question)
+    assert match.status == "answer" and match.answer is not None
+    assert match.answer.answer.key == "huu-tri-xa-hoi#do-tuoi"
+    assert match.left_out() == ["place"]
