@@ -24,10 +24,8 @@ from bot.knowledge import Answer, Entry, Knowledge
 from bot.matcher.analysis import CONTEXT, WEAK, Analyzer, Features, Term, features
 
 PROMOTE_AT = 0.6  # item score from which a "suggest" is answered by that item
-PROMOTE_P = 0.8  # ... or the item model's probability (items.ItemRanker) from which it is
-# the item model's probability from which an "unknown" is offered as a suggestion led by
-# that item; above every out-of-scope question of the eval sets (tests/data/eval*.tsv)
-HINT_P = 0.55
+# (the item model's probability does not: sure of an item, it may still be another
+# entry's; bench/accuracy.py counts more confident-wrong answers on long questions)
 ITEM_AT = 0.30  # score from which an answer item leads the reply
 ITEM_EVIDENCE = 2.5  # matched weight (idf x local factor) below which no item is used
 SHARED = 0.15  # local factor of a feature of the entry's own name

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.knowledge import Entry, Knowledge
 from bot.matcher.analysis import Analyzer, Features, OffTopic, Term, features
-from bot.matcher.answers import HINT_P, PROMOTE_AT, PROMOTE_P, AnswerIndex, ItemHit
+from bot.matcher.answers import PROMOTE_AT, AnswerIndex, ItemHit
 from bot.matcher.candidates import Candidates
 import bot.matcher.fusion as fusion
 from bot.matcher.items import ItemRanker
@@ -335,12 +335,12 @@ class Matcher:
         item = None
         if chosen is not None:
             item, rank = chosen
-            p = item.probability or 0.0
-            if item.sure and (item.score >= PROMOTE_AT or p >= PROMOTE_P):
+            if item.sure and item.score >= PROMOTE_AT:
                 # unsure of the entry, but its item is this very question: one step more
                 # sure (an unknown becomes a suggestion, a suggestion an answer)
                 status = {"unknown": "suggest", "suggest": "answer"}.get(status, status)
-            elif status == "unknown" and item.sure and p >= HINT_P:
+            elif status == "unknown" and item.sure and \
+                    (item.probability or 0.0) >= self.items.model.hint_p:
                 status = "suggest"  # offered as "if you ask about X: ...", with choices
             elif status == "unknown":
                 # below, the item stays on the match: a suggestion offers it as a best
