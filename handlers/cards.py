@@ -199,7 +199,7 @@ def procedure_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None
     body = aspect_body(entry, aspect, knowledge) if aspect in ASPECT_LABELS else ""
     if body:
         lines = [title, f"{ASPECT_TITLES[aspect]}:", body]
-        others = [p for p in dict.fromkeys(also) if p not in (aspect, "time")][:2]
+        others = [p for p in dict.fromkeys(also) if p not in (aspect, "time")][:ALSO_PARTS]
         lines += [line for line in (part_line(knowledge, entry, p) for p in others) if line]
         if aspect not in ("time", "legal", "notes") and entry.get("processing_time"):
             lines.append(f"⏱ Thời hạn: {entry.get('processing_time')}")
@@ -297,6 +297,7 @@ def entry_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None,
 
 PART_ICONS = {"documents": "📋", "fee": "💰", "time": "⏱", "place": "📍", "online": "🌐"}
 PART_ITEMS = 4  # documents listed under an answer before "…"
+ALSO_PARTS = 3  # parts asked besides the lead that a reply adds, one line each
 
 
 def part_line(knowledge: Knowledge, entry: Entry, aspect: str | None) -> str:
@@ -320,18 +321,25 @@ def part_line(knowledge: Knowledge, entry: Entry, aspect: str | None) -> str:
 
 def answer_card(knowledge: Knowledge, entry: Entry, answer: Answer,
                 guess: bool = False, aspect: str | None = None,
-                follow_up: bool = False, also: list[str] | None = None) -> Reply:
+                follow_up: bool = False, also: list[str] | None = None,
+                second: Answer | None = None) -> Reply:
     """A specific question's answer: the answer first, then one line naming the entry it
     is about, then a few ways into that entry's card and the source one tap away. A
     ``guess`` (the matcher was unsure of the entry) says so first; a ``follow_up`` (read
     against the topic) names the entry in its first line, so the topic is seen kept.
     ``also``: the parts the question asked that the answer does not give (``part_line``;
-    two at most)."""
+    ALSO_PARTS at most). ``second``: the answer to the other question of a message that asks
+    two, after the first (named by its entry when that is another one)."""
     icon = KIND_ICONS[entry.kind]
     local = local_fee(knowledge, entry) if aspect == "fee" else ""
     body = "\n".join(t for t in (answer.text.strip(), local) if t)  # the province's amount
-    extra = [line for line in (part_line(knowledge, entry, part) for part in (also or [])[:2])
-             if line]
+    extra = [line for line in (part_line(knowledge, entry, part)
+                               for part in (also or [])[:ALSO_PARTS]) if line]
+    if second is not None:
+        other = knowledge.entries.get(second.entry_id)
+        named = other is not None and other.id != entry.id and entry.id not in second.applies_to
+        extra.insert(0, f"Về “{other.title}”: {second.text.strip()}" if named
+                     else second.text.strip())
     if extra:
         body = "\n\n".join([body, *extra])
     if guess:

@@ -14,7 +14,7 @@ from bot.matcher.analysis import Analyzer, Features, OffTopic, Term, features
 from bot.matcher.answers import PROMOTE_AT, AnswerIndex, ItemHit
 from bot.matcher.candidates import Candidates
 import bot.matcher.fusion as fusion
-from bot.matcher.items import ItemRanker
+from bot.matcher.items import ItemRanker, asks_twice
 from bot.matcher.model import LogisticModel
 from bot.matcher.parallel import map_halves
 from bot.matcher.scoring import (HINT_AT, IMPORTED_PRIOR, LONG_AT, MAX_HITS, OFF_TOPIC,
@@ -330,9 +330,11 @@ class Matcher:
         # sure of the entry: its items (and those that apply to it); else the first few's.
         # Even below HINT_AT: a question asked in an item's own words ("đổi tên cho con
         # 10 tuổi có cần con đồng ý") is often named too vaguely for its entry alone.
-        chosen = self.items.choose(terms, aspect, parts, hits[:1] if status == "answer" else hits) \
-            if hits and not off else None
-        item = None
+        choices = self.items.choices(terms, aspect, parts,
+                                     hits[:1] if status == "answer" else hits) \
+            if hits and not off else []
+        chosen = choices[0] if choices else None
+        item = second = None
         if chosen is not None:
             item, rank = chosen
             if item.sure and item.score >= PROMOTE_AT:
@@ -348,10 +350,14 @@ class Matcher:
                 item, rank = None, rank if hits[0].score >= HINT_AT else 0
             if rank:  # the item answers the question: the entry it serves leads
                 hits.insert(0, hits.pop(rank))
+        if item is not None and asks_twice(terms):  # "có được không, có bị phạt không":
+            # the next most probable item answers the other question
+            second = next((c for c, _ in choices[1:] if c.answer.text != item.answer.text),
+                          None)
         if status == "answer" and hits[0].entry.kind != "procedure":
             aspect = None  # only procedures have parts to lead with
         return Match(question, status, aspect, hits, "off_topic" if off else "", item,
-                     tuple(sorted(parts)))
+                     tuple(sorted(parts)), second)
 
     def answer_for(self, entry: Entry, question: str,
                    read: tuple[list[Term], str | None] | None = None) -> ItemHit | None:

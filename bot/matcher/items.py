@@ -263,11 +263,28 @@ class ItemRanker:
                hits: list[Hit]) -> tuple[ItemHit, int] | None:
         """The item the question asks and the rank of the entry it serves, if the most
         probable candidate reaches the model's threshold."""
-        best, rank, top = None, 0, self.model.threshold
-        for c in self.candidates(terms, aspect, parts, hits):
-            p = self.model.probability(c.row)
-            if p >= top:
-                best, rank, top = c.item, c.rank, p
-        if best is None:
-            return None
-        return ItemHit(best.answer, best.score, best.sure, round(top, 4), best.asks), rank
+        found = self.choices(terms, aspect, parts, hits)
+        return found[0] if found else None
+
+    def choices(self, terms: list[Term], aspect: str | None, parts: set[str],
+                hits: list[Hit]) -> list[tuple[ItemHit, int]]:
+        """Every candidate that reaches the model's threshold, the most probable first
+        (of equals, the last candidate), each with the rank of the entry it serves."""
+        scored = [(self.model.probability(c.row), n, c) for n, c in
+                  enumerate(self.candidates(terms, aspect, parts, hits))]
+        scored = [t for t in scored if t[0] >= self.model.threshold]
+        scored.sort(key=lambda t: (-t[0], -t[1]))
+        return [(ItemHit(c.item.answer, c.item.score, c.item.sure, round(p, 4), c.item.asks),
+                 c.rank) for p, _, c in scored]
+
+
+# question words: a message with two of them in its asking sentence asks two things
+# ("có được hông, có bị phạt hông"; "ở đâu, mất bao lâu")
+_ASKS = re.compile(r"\b(?:khong|ko|k|hong|hem|chua|bao nhieu|bn|bao lau|o dau|o mo|cho nao|gi|"
+                   r"j|nao|sao|the nao|may (?:ngay|thang|nam|tuoi|gio|lan|buoi|tuan|tien))\b")
+
+
+def asks_twice(terms: list[Term]) -> bool:
+    """Does the message's asking sentence hold two questions?"""
+    words = " ".join(t.plain for t in terms if not t.context)
+    return len(_ASKS.findall(words)) >= 2
