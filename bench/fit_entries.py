@@ -57,7 +57,8 @@ from bot.matcher.scoring import SHOWN, decide_scores  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
 DEV = [DATA / "eval.tsv", DATA / "eval_holdout.tsv", DATA / "eval_holdout2.tsv",
-       DATA / "oos_dev.tsv", DATA / "eval_topics.tsv"]
+       DATA / "eval_holdout3.tsv", DATA / "eval_holdout4.tsv", DATA / "eval_dev5.tsv",
+       DATA / "oos_dev.tsv", DATA / "oos_blind.tsv", DATA / "eval_topics.tsv"]
 SEED, FOLDS = 7, 5
 COST, CWRONG, OOS_ANSWERED, REJECT = 10, 0.01, 0.01, 0.975
 BINS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01]

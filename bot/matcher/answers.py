@@ -23,9 +23,8 @@ from dataclasses import dataclass, field
 from bot.knowledge import Answer, Entry, Knowledge
 from bot.matcher.analysis import CONTEXT, WEAK, Analyzer, Features, Term, features
 
-PROMOTE_AT = 0.6  # item score from which a "suggest" is answered by that item
-# (the item model's probability does not: sure of an item, it may still be another
-# entry's; bench/accuracy.py counts more confident-wrong answers on long questions)
+PROMOTE_AT = 0.6  # item score from which an "unknown" is suggested with that item (or
+# the item model's probability from its hint_p: bench/fit_items.py chooses it)
 ITEM_AT = 0.30  # score from which an answer item leads the reply
 ITEM_EVIDENCE = 2.5  # matched weight (idf x local factor) below which no item is used
 SHARED = 0.15  # local factor of a feature of the entry's own name
