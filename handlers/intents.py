@@ -81,7 +81,8 @@ GRIEVANCE = re.compile(r"\b(?:hach dich|cau gat|gay kho|nhung nhieu|voi tien|van
                        # folded, "không có mặt" (absent) is also "..., có mất phí"
                        r"khong co mat(?! (?:phi|tien|le phi|chi phi|bao nhieu|gi|nhieu))|"
                        r"khong co ai (?:lam|tiep|o)|cho (?:ca|mot) buoi|xep hang "
-                       r"(?:ca|mot) buoi|dong qua|to tieng|quat thao|coi thuong|"
+                       r"(?:ca|mot) buoi|(?<!lao )dong qua(?: (?:troi|chung|xa|luon))?(?! \w)|"
+                       r"to tieng|quat thao|coi thuong|"
                        r"doi (?:tien|boi duong))\b")
 
 

@@ -119,6 +119,7 @@ def test_the_topic_survives_a_restart(tmp_path, knowledge, matcher):
     ("cán bộ một cửa hách dịch, gây khó dễ", "grievance", "thai-do"),
     ("thoi khoi, toi muon phan anh", "feedback", None), ("thôi không cần nữa", "cancel", None),
     ("lên phường mà không có mặt cán bộ nào", "grievance", "thai-do"),
+    ("phường đông quá, chờ cả buổi", "grievance", "thai-do"),
 ])
 def test_wishes_in_plain_words(text, name, category):
     wish = intents.detect(text)
@@ -132,6 +133,9 @@ def test_wishes_in_plain_words(text, name, category):
     # folded, "không, có mất phí" reads as "không có mặt" (absent)
     "Trẻ 10 tuổi có phải lấy vân tay không, có mất phí không?",
     "khai sinh quá hạn không có mất tiền không",
+    # folded, "lao động qua", "đóng qua VssID" read as "đông quá" (crowded)
+    "Tui đi xuất khẩu lao động qua Nhật 3 năm, có bị xóa hộ khẩu hông?",
+    "đóng bảo hiểm qua VssID được không", "đóng qua app ngân hàng được không",
 ])
 def test_questions_are_not_wishes(text):
     assert intents.detect(text) is None
