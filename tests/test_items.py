@@ -74,8 +74,15 @@ def test_an_item_asked_in_its_own_words_is_offered_even_when_its_entry_is_vague(
 
 
 def test_an_out_of_scope_question_stays_unknown_although_an_item_shares_words(matcher):
-    match = matcher.match("Người nước ngoài sống lâu năm ở Việt Nam muốn xin nhập quốc "
-                          "tịch Việt Nam thì làm thế nào?")
+    """A sure item above the model's threshold but below its hint_p does not turn an
+    unknown into a suggestion."""
+    question = "Ở Sài Gòn chỗ nào bán hủ tiếu ngon vậy?"
+    read = matcher.scored(question)
+    hits, status = matcher._ranked(read)
+    item, _ = matcher.items.choose(read.terms, read.aspect, read.parts, hits)
+    assert status == "unknown" and item.sure
+    assert matcher.items.model.threshold <= item.probability < matcher.items.model.hint_p
+    match = matcher.match(question)
     assert match.status == "unknown" and match.answer is None
 
 
