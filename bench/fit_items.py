@@ -1,13 +1,17 @@
 """Fit the answer-item model (``bot/matcher/items.py``) and report it cross-validated.
 
 For each question of the development sets of specific questions
-(``tests/data/answers_dev.tsv``; ``--sets`` names others), every item serving one of the first entries found is
-a candidate with the features of ``items.FEATURES``; a candidate is right when its
-answer states the facts the question needs (``answers.states``). A logistic regression
-(L2, gradient descent on standardised features, no dependency beyond numpy) is fitted;
-the threshold is the one that, cross-validated over 5 folds (seed 7), makes the most
+(``tests/data/answers_dev.tsv``; ``--sets`` names others), every item serving one of the
+first entries found is a candidate with the features of ``items.FEATURES``; a candidate
+is right when its answer states the facts the question needs (``answers.states``). The
+general questions of ``tests/data/eval.tsv`` add candidates that are wrong (another
+entry's item; every item of an out-of-scope question). A logistic regression (L2,
+gradient descent on standardised features, no dependency beyond numpy) is fitted; the
+threshold is the one that, cross-validated over 5 folds (seed 7), makes the most
 questions end right: a right item chosen, or no item when no candidate is right (the
-card then answers). The held-out figures are printed; the fit on all rows is written to
+card then answers). ``hint_p``, the probability from which a sure item turns an unknown
+into a suggestion, is chosen on the same held-out probabilities (``promotion``). The
+held-out figures are printed; the fit on all rows is written to
 ``bot/matcher/item_model.json`` (``--write``).
 
     python bench/fit_items.py            # cross-validated figures only

@@ -11,10 +11,12 @@ logistic model over a few features of each candidate item (``FEATURES``) gives t
 probability that the item answers the question; the most probable is used when it
 reaches the model's threshold.
 
-The weights and the threshold are fitted, not set by hand: ``bench/fit_items.py``
+The weights and the thresholds are fitted, not set by hand: ``bench/fit_items.py``
 fits them on the development set of specific questions (``tests/data/answers_dev.tsv``:
 a candidate is right when its answer states the facts the question needs) with
-cross-validation, and writes ``item_model.json`` beside this file.
+cross-validation, and writes ``item_model.json`` beside this file. ``choices`` gives every
+candidate over the threshold, so that a message asking two things (``asks_twice``) can
+get a second answer.
 """
 
 from __future__ import annotations
