@@ -100,6 +100,24 @@ def test_a_named_country_is_a_foreign_party(matcher, question, expected):
     assert top(matcher, question)[1] == expected
 
 
+@pytest.mark.parametrize("question", [
+    "cán bộ hẹn đi hẹn lại ba lần",     # not Ba Lan
+    "mang thai lần đầu được nghỉ bao lâu",  # not Thái Lan
+    "nộp hồ sơ ở trung tâm hành chính công",  # not Trung Quốc
+    "tôi ở Lào Cai, đăng ký tạm trú",    # not Lào
+])
+def test_words_that_fold_like_a_country_are_not_abroad(matcher, question):
+    terms = matcher.terms(question)
+    assert "ngoai" not in [t.plain for t in terms]
+    assert matcher.analyzer.places(terms) == (False, False)
+
+
+def test_a_foreign_place_after_o_is_abroad_and_viet_nam_is_home(matcher):
+    assert matcher.analyzer.places(matcher.terms("đổi bằng lái ở Mỹ")) == (True, False)
+    assert matcher.analyzer.places(matcher.terms("đang làm ở Nhật, về nước đổi bằng")) == \
+        (True, True)
+
+
 @pytest.mark.parametrize("question, aspect", [
     ("làm sổ đỏ hết bao nhiêu tiền", "fee"),
     ("khai sinh cần giấy tờ gì", "documents"),

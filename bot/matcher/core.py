@@ -334,7 +334,7 @@ class Matcher:
                   zip(probabilities, read.raw, read.entries)]
         scored.sort(key=lambda t: (-t[0], -t[1], t[2].id))  # ties: the analyser's score
         hits = [Hit(e, p) for p, _, e in scored[:MAX_HITS]]
-        return hits, decide(hits, shown)
+        return hits, decide(hits, shown, read.rows[0][fusion.LONG] > 0)
 
     def _answered(self, question: str, read: Scored, hits: list[Hit], status: str) -> Match:
         """The match, once the answer item is chosen: an item can lead with the entry it

@@ -77,6 +77,7 @@ CONFIDENCE = (
 )
 
 
+LONG = FEATURES.index("long")  # > 0 when the message counts as long (scoring.LONG_AT)
 # CONFIDENCE's columns taken as they are from the first entry's row of FEATURES
 _FROM_ROW = tuple(FEATURES.index(n) for n in
                   ("score", "score_gap", "bm25", "bm25_gap", "coverage", "long", "unknown",
