@@ -13,9 +13,10 @@ reply it returns is read as that channel would show it.
 
     python bench/answers.py                    # tests/data/answers_dev.tsv
     python bench/answers.py --set blind        # the untouched set: the figure only
-    python bench/answers.py --misses 30        # the first misses, to read (dev only)
+    python bench/answers.py --misses 30        # the first misses, to read (any set)
     python bench/answers.py --set blind --first 20   # its first 20 rows: the hard twenty
-    python bench/answers.py --set blind2       # a second untouched set (session 7)
+    python bench/answers.py --set blind2       # a second blind set (session 7)
+    python bench/answers.py --set dev2         # written blind in session 8
 """
 
 from __future__ import annotations
@@ -40,7 +41,9 @@ from bot.text import fold  # noqa: E402
 SETS = {"dev": ROOT / "tests" / "data" / "answers_dev.tsv",
         "blind": ROOT / "tests" / "data" / "answers_blind.tsv",
         # written blind in session 7 (first 20 rows: its hard twenty); report only
-        "blind2": ROOT / "tests" / "data" / "answers_blind2.tsv"}
+        "blind2": ROOT / "tests" / "data" / "answers_blind2.tsv",
+        # written blind in session 8; measured once before use, then development
+        "dev2": ROOT / "tests" / "data" / "answers_dev2.tsv"}
 _THOUSANDS = re.compile(r"(?<=\d)[.,](?=\d{3}\b)")
 
 
@@ -118,6 +121,8 @@ def main() -> None:
     parser.add_argument("--misses", type=int, default=0, help="print the first N misses")
     parser.add_argument("--first", type=int, default=0,
                         help="score only the first N rows (the blind set's 'hard twenty')")
+    parser.add_argument("--dump", type=Path, help="write one line per row (stated, item, "
+                        "question) to this file, to compare two runs")
     args = parser.parse_args()
     from machine import describe
 
@@ -133,7 +138,10 @@ def main() -> None:
         styles[r.row.style].append(r.stated)
     for style, oks in sorted(styles.items()):
         print(f"  {style:<11} {sum(oks) / len(oks):6.1%}  ({len(oks)})")
-    if args.set == "dev":
+    if args.dump:
+        args.dump.write_text("".join(f"{int(r.stated)}\t{r.item}\t{r.row.style}\t{r.row.question}\n"
+                                     for r in results), encoding="utf-8")
+    if args.misses:
         for r in [r for r in results if not r.stated][:args.misses]:
             print(f"\n--- {r.row.ids} {r.row.question}\n  facts: {r.row.facts}\n"
                   f"  item: {r.item}  top3: {r.top3}\n  " + r.reply[:600].replace("\n", "\n  "))

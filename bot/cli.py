@@ -41,6 +41,7 @@ def match_json(conv, match: Match) -> dict[str, Any]:
         "status": match.status,
         "aspect": match.aspect,
         "answer": match.answer.answer.key if match.answer else None,
+        "second_answer": match.second.answer.key if match.second else None,
         "reply": reply_for(conv, match).as_text(),
         "hits": [{"id": h.entry.id, "kind": h.entry.kind, "title": h.entry.title,
                   "score": h.score} for h in match.hits],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.knowledge import ASPECT_FIELDS, Answer, Entry, Knowledge, is_placeholder
+from bot.text import fold
 from handlers.callbacks import ENTRY, FEEDBACK, MENU_PATH, SOURCE, data
 from handlers.types import Option, Reply
 
@@ -95,7 +96,7 @@ def aspect_body(entry: Entry, aspect: str, knowledge: Knowledge | None = None) -
     if aspect == "time":
         return entry.get("processing_time", "")
     if aspect == "place":
-        return entry.get("submit", "")
+        return "\n".join(t for t in (entry.get("submit", ""), _agency_line(entry)) if t)
     if aspect == "online":
         return _online_text(entry)
     if aspect == "legal":  # "có bắt buộc không", "có bị phạt không", "luật nào"
@@ -105,6 +106,15 @@ def aspect_body(entry: Entry, aspect: str, knowledge: Knowledge | None = None) -
     if aspect == "notes":
         return entry.get("notes", "")
     return ""
+
+
+def _agency_line(entry: Entry) -> str:
+    """Who decides, under where to submit ("làm ở xã nào" is asked of the authority as
+    often as of the desk), unless the place already names it."""
+    agency, submit = entry.get("agency", ""), fold(entry.get("submit", ""))
+    if not agency or fold(agency.split(" (")[0].split(";")[0]) in submit:
+        return ""
+    return f"Cơ quan giải quyết: {agency}"
 
 
 def brief(text: str, limit: int = 170) -> str:
@@ -181,11 +191,16 @@ def _link_options(knowledge: Knowledge, entry: Entry) -> list[Option]:
     return options
 
 
-def procedure_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) -> Reply:
+def procedure_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None,
+                   also: tuple[str, ...] | list[str] = ()) -> Reply:
+    """A procedure's card; led by ``aspect`` when asked, with a short line for each
+    other part the question asked (``also``: "ở đâu, mất mấy ngày và lệ phí bao nhiêu")."""
     title = f"{KIND_ICONS['procedure']} {entry.title}"
     body = aspect_body(entry, aspect, knowledge) if aspect in ASPECT_LABELS else ""
     if body:
         lines = [title, f"{ASPECT_TITLES[aspect]}:", body]
+        others = [p for p in dict.fromkeys(also) if p not in (aspect, "time")][:ALSO_PARTS]
+        lines += [line for line in (part_line(knowledge, entry, p) for p in others) if line]
         if aspect not in ("time", "legal", "notes") and entry.get("processing_time"):
             lines.append(f"⏱ Thời hạn: {entry.get('processing_time')}")
         if aspect == "online" and _online_url(entry):  # the portal page, once
@@ -243,10 +258,12 @@ def no_contacts_note(hotline: str) -> str:
             f"{hotline}.")
 
 
-def entry_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) -> Reply:
-    """The reply for one entry; for a procedure, led by ``aspect`` when asked."""
+def entry_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None,
+               also: tuple[str, ...] | list[str] = ()) -> Reply:
+    """The reply for one entry; for a procedure, led by ``aspect`` when asked (and the
+    ``also`` parts asked besides, one line each)."""
     if entry.kind == "procedure":
-        return procedure_card(knowledge, entry, aspect)
+        return procedure_card(knowledge, entry, aspect, also)
     hotline = knowledge.hotline
     parts = [f"{KIND_ICONS[entry.kind]} {entry.title}"]
     body = entry.get("answer") or entry.get("summary")
@@ -280,6 +297,7 @@ def entry_card(knowledge: Knowledge, entry: Entry, aspect: str | None = None) ->
 
 PART_ICONS = {"documents": "📋", "fee": "💰", "time": "⏱", "place": "📍", "online": "🌐"}
 PART_ITEMS = 4  # documents listed under an answer before "…"
+ALSO_PARTS = 3  # parts asked besides the lead that a reply adds, one line each
 
 
 def part_line(knowledge: Knowledge, entry: Entry, aspect: str | None) -> str:
@@ -294,23 +312,34 @@ def part_line(knowledge: Knowledge, entry: Entry, aspect: str | None) -> str:
             bullets([brief(d, 120) for d in docs[:PART_ITEMS]] + more) if docs else ""
     body = aspect_body(entry, aspect, knowledge)
     first = body.splitlines()[0] if body else ""
-    return f"{PART_ICONS[aspect]} {ASPECT_LABELS[aspect]}: {brief(first, 240)}" if first else ""
+    if not first:
+        return ""
+    line = f"{PART_ICONS[aspect]} {ASPECT_LABELS[aspect]}: {brief(first, 240)}"
+    agency = _agency_line(entry) if aspect == "place" else ""
+    return f"{line}\n{brief(agency, 200)}" if agency else line
 
 
 def answer_card(knowledge: Knowledge, entry: Entry, answer: Answer,
                 guess: bool = False, aspect: str | None = None,
-                follow_up: bool = False, also: list[str] | None = None) -> Reply:
+                follow_up: bool = False, also: list[str] | None = None,
+                second: Answer | None = None) -> Reply:
     """A specific question's answer: the answer first, then one line naming the entry it
     is about, then a few ways into that entry's card and the source one tap away. A
     ``guess`` (the matcher was unsure of the entry) says so first; a ``follow_up`` (read
     against the topic) names the entry in its first line, so the topic is seen kept.
     ``also``: the parts the question asked that the answer does not give (``part_line``;
-    two at most)."""
+    ALSO_PARTS at most). ``second``: the answer to the other question of a message that asks
+    two, after the first (named by its entry when that is another one)."""
     icon = KIND_ICONS[entry.kind]
     local = local_fee(knowledge, entry) if aspect == "fee" else ""
     body = "\n".join(t for t in (answer.text.strip(), local) if t)  # the province's amount
-    extra = [line for line in (part_line(knowledge, entry, part) for part in (also or [])[:2])
-             if line]
+    extra = [line for line in (part_line(knowledge, entry, part)
+                               for part in (also or [])[:ALSO_PARTS]) if line]
+    if second is not None:
+        other = knowledge.entries.get(second.entry_id)
+        named = other is not None and other.id != entry.id and entry.id not in second.applies_to
+        extra.insert(0, f"Về “{other.title}”: {second.text.strip()}" if named
+                     else second.text.strip())
     if extra:
         body = "\n\n".join([body, *extra])
     if guess:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.text import fold
+from bot.matcher.analysis import accented
+from bot.text import fold, syllables
 from handlers import feedback, routes
 from handlers.callbacks import FB_CATEGORY, FEEDBACK, data
 from handlers.cards import MENU, entry_option
@@ -78,9 +79,12 @@ ASKING = re.compile(r"\b(?:o dau|cho nao|the nao|nhu nao|ra sao|kenh nao|la gi|k
                     r"khac nhau|bao lau|may ngay|co duoc khong|duoc khong)\b")
 # A complaint stated without the wish to file one
 GRIEVANCE = re.compile(r"\b(?:hach dich|cau gat|gay kho|nhung nhieu|voi tien|vang mat|"
-                       r"khong co mat|khong co ai (?:lam|tiep|o)|cho (?:ca|mot) buoi|xep hang "
-                       r"(?:ca|mot) buoi|dong qua|to tieng|quat thao|coi thuong|"
-                       r"doi (?:tien|boi duong))\b")
+                       # folded, "không có mặt" (absent) is also "..., có mất phí"
+                       r"khong co mat(?! (?:phi|tien|le phi|chi phi|bao nhieu|gi|nhieu))|"
+                       r"khong co ai (?:lam|tiep|o)|cho (?:ca|mot) buoi|xep hang "
+                       r"(?:ca|mot) buoi|(?<!lao )dong qua(?: (?:troi|chung|xa|luon))?(?! \w)|"
+                       r"to tieng|quat thao|coi thuong|"
+                       r"(?<!theo )doi (?:tien|boi duong))\b")
 
 
 @dataclass
@@ -109,9 +113,23 @@ def detect(text: str) -> Wish | None:
     for name, pattern in _ANYWHERE.items():
         if pattern.search(words) and not (name == "feedback" and ASKING.search(words)):
             return Wish(name, category=category_of(words) if name == "feedback" else None)
-    if GRIEVANCE.search(words):
+    if any(_as_typed(m.group(0), text) for m in GRIEVANCE.finditer(words)):
         return Wish("grievance", category=category_of(words) or "thai-do")
     return None
+
+
+# grievance phrases that fold into everyday words: typed with diacritics, only their own
+# marks count ("với tiền mai táng" is not "vòi tiền", "đổi tiền lẻ" not "đòi tiền")
+MARKED = {"voi tien": "vòi tiền", "doi tien": "đòi tiền", "dong qua": "đông quá",
+          "khong co mat": "không có mặt", "vang mat": "vắng mặt"}
+
+
+def _as_typed(found: str, text: str) -> bool:
+    """Is a grievance phrase found in the folded words meant, as the message typed it?"""
+    marked = next((m for f, m in MARKED.items() if found.startswith(f)), None)
+    if marked is None or not accented(syllables(text)):
+        return True
+    return marked in " ".join(text.lower().split())
 
 
 def handle(ctx: Context, msg: Message, wish: Wish, state: UserState) -> list[Reply]:

@@ -11,9 +11,9 @@ from bot.text import fold
 from handlers import offices, topic
 from handlers.callbacks import (ENTRY, FB_ASK, FEEDBACK, MENU_FIELD, MENU_FIELDS, MENU_KIND,
                                 MENU_PATH, SOURCE, data)
-from handlers.cards import (ASPECT_LABELS, ASPECT_TITLES, MENU, MORE, answer_card, aspect_body,
-                            brief, entry_card, entry_option, more_card, no_contacts_note,
-                            source_card, stale)
+from handlers.cards import (ALSO_PARTS, ASPECT_LABELS, ASPECT_TITLES, MENU, MORE, answer_card,
+                            aspect_body, brief, entry_card, entry_option, more_card, no_contacts_note,
+                            part_line, source_card, stale)
 from handlers.context import ButtonHandler, Context
 from handlers.state import UserState
 from handlers.types import Message, Option, Reply
@@ -124,6 +124,10 @@ def unknown(ctx: Context, match: Match | None = None) -> Reply:
     return Reply("\n".join(lines), options)
 
 
+def _second(match: Match):
+    return match.second.answer if match.second is not None else None
+
+
 def reply_for(ctx: Context, match: Match) -> Reply:
     """What the bot says for a match: the answer item asked, else the card led by the
     part asked; when unsure, the likeliest entry's answer as a guess with the other
@@ -132,23 +136,26 @@ def reply_for(ctx: Context, match: Match) -> Reply:
     best = match.hits[0].entry if match.hits else None
     if match.status == "answer" and match.answer is not None:
         return answer_card(knowledge, best, match.answer.answer, aspect=match.aspect,
-                           also=match.left_out())
+                           also=match.left_out(), second=_second(match))
     if match.status == "answer":
-        return entry_card(knowledge, best, match.aspect)
+        return entry_card(knowledge, best, match.aspect, match.parts)
     if match.status != "suggest":
         return unknown(ctx, match)
     others = [entry_option(h.entry, match.aspect) for h in match.hits[1:3]]
     if match.answer is not None:  # the likeliest entry has an answer to this very question
         guess = answer_card(knowledge, best, match.answer.answer, guess=True,
-                            aspect=match.aspect, also=match.left_out())
+                            aspect=match.aspect, also=match.left_out(), second=_second(match))
         guess.text += "\n\nNếu không phải, bạn chọn mục khác bên dưới nhé."
         guess.options = [*guess.options[:2], *others, MENU]
         return guess
     part = aspect_body(best, match.aspect, knowledge) \
         if match.aspect and best.kind == "procedure" else ""
     if part and match.aspect != "legal":  # the part asked, of the likeliest entry
+        extra = [line for line in (part_line(knowledge, best, p) for p in match.parts
+                                   if p != match.aspect) if line][:ALSO_PARTS]
         return Reply(f"Nếu bạn hỏi về “{best.title}”, {ASPECT_TITLES[match.aspect].lower()}:"
-                     f"\n{brief(part, 400)}\n\nHoặc ý bạn là một trong các mục sau?",
+                     f"\n{brief(part, 400)}" + "".join(f"\n{line}" for line in extra) +
+                     "\n\nHoặc ý bạn là một trong các mục sau?",
                      [entry_option(best, match.aspect), *others, MENU])
     options = [entry_option(h.entry, match.aspect) for h in match.hits[:SHOWN]]
     return Reply("Ý bạn là một trong các mục sau? Chọn một mục nhé:", options + [MENU])

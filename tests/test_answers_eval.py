@@ -31,14 +31,25 @@ def test_dev_set_is_well_formed(knowledge):
 
 
 def test_most_replies_state_the_fact_asked(results):
-    # 16% of replies answered the specific question before answer items; now about 68%
+    # 16% of replies answered the specific question before answer items; now about 97%
+    # (in-sample: items were written from its misses)
     summary = bench_answers.summary(results)
-    assert summary["stated"] >= 0.64, summary
+    assert summary["stated"] >= 0.93, summary
     assert summary["top3"] >= 0.95, summary
 
 
 def test_a_reply_led_by_an_answer_item_states_the_fact_most_of_the_time(results):
-    assert bench_answers.summary(results)["stated_when_item"] >= 0.70
+    assert bench_answers.summary(results)["stated_when_item"] >= 0.93
+
+
+def test_the_second_development_set_keeps_its_figure(knowledge, matcher):
+    """answers_dev2.tsv, written blind in session 8 (48.0% when it arrived, 50.5% now):
+    a development set since, with a floor."""
+    rows = bench_answers.read(bench_answers.SETS["dev2"])
+    assert len(rows) >= 200
+    assert all(i in knowledge.entries for row in rows for i in row.ids)
+    summary = bench_answers.summary(bench_answers.evaluate(rows, knowledge, matcher))
+    assert summary["stated"] >= 0.48, summary
 
 
 @pytest.mark.parametrize("reply, facts, expected", [

@@ -10,7 +10,8 @@ def test_ask_json_has_the_stable_shape():
     result = run_motcua("ask", "--json", "lam giay khai sinh can giay to gi")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"question", "status", "aspect", "answer", "reply", "hits"}
+    assert set(data) == {"question", "status", "aspect", "answer", "second_answer", "reply",
+                         "hits"}
     assert data["status"] == "answer" and data["aspect"] == "documents"
     assert data["hits"][0]["id"] == "khai-sinh"
     assert set(data["hits"][0]) == {"id", "kind", "title", "score"}

@@ -2,10 +2,12 @@
 questions asked in the words of an item's answer rather than of its phrasings."""
 
 import json
+import math
 
 import pytest
 
-from bot.matcher.items import FEATURES, MODEL_FILE, Bm25, load_model, tokens
+from bot.matcher.items import (FEATURES, MODEL_FILE, Bm25, asked_ages, load_model, quantities,
+                               stated_ages, tokens)
 
 
 def test_bm25_prefers_the_document_with_the_rarer_shared_term():
@@ -26,6 +28,7 @@ def test_model_file_matches_the_features_and_was_fitted():
     assert any(w != 0 for w in data["weights"]) and 0 < data["threshold"] < 1
     model = load_model()
     assert 0 < model.probability([0.0] * len(FEATURES)) < 1
+    assert model.threshold <= model.hint_p < 1
 
 
 def test_a_model_fitted_for_other_features_is_refused(tmp_path):
@@ -52,3 +55,68 @@ def test_items_the_phrase_scorer_alone_misses_are_found(matcher, question, key):
     match = matcher.match(question)
     assert match.answer is not None and match.answer.answer.key == key
     assert match.answer.probability >= matcher.items.model.threshold
+
+
+def test_an_item_asked_in_its_own_words_is_offered_even_when_its_entry_is_vague(matcher):
+    """The entry is named below HINT_AT (an unknown that is not even hinted), but one of
+    its items is this very question: the reply is a suggestion led by that item."""
+    from bot.matcher import HINT_AT
+
+    question = "đổi tên cho con 10 tuổi có cần con đồng ý ko ạ"
+    read = matcher.scored(question)
+    hits, status = matcher._ranked(read)
+    assert status == "unknown" and hits[0].score < HINT_AT
+    match = matcher.match(question)
+    assert match.status == "suggest"
+    assert match.answer is not None
+    assert match.answer.answer.key == "thay-doi-cai-chinh-ho-tich#con-dong-y"
+    assert match.hits[0].entry.id == "thay-doi-cai-chinh-ho-tich"
+
+
+def test_an_out_of_scope_question_stays_unknown_although_an_item_shares_words(matcher):
+    """A sure item above the model's threshold but below its hint_p does not turn an
+    unknown into a suggestion."""
+    question = "Ở Sài Gòn chỗ nào bán hủ tiếu ngon vậy?"
+    read = matcher.scored(question)
+    hits, status = matcher._ranked(read)
+    item, _ = matcher.items.choose(read.terms, read.aspect, read.parts, hits)
+    assert status == "unknown" and item.sure
+    assert matcher.items.model.threshold <= item.probability < matcher.items.model.hint_p
+    match = matcher.match(question)
+    assert match.status == "unknown" and match.answer is None
+
+
+def test_when_the_question_names_only_the_entry_and_a_part_its_story_picks_the_item(matcher):
+    """The asking sentence is the entry's name and "ở đâu" (with a pair across the words
+    dropped between, "xã hội … hồ sơ", that no item has); the sentence before it says
+    what the citizen wants to know (her age, no pension): the eligibility items are
+    candidates, one of them leads, and the place asked follows it."""
+    question = ("Bà nội tôi 76 tuổi, không có lương hưu hay trợ cấp BHXH gì. Bà có được trợ "
+                "cấp hưu trí xã hội không và làm hồ sơ ở đâu?")
+    read = matcher.scored(question)
+    hits, _ = matcher._ranked(read)
+    keys = {c.item.answer.key for c in
+            matcher.items.candidates(read.terms, read.aspect, read.parts, hits[:1])}
+    assert "huu-tri-xa-hoi#do-tuoi" in keys
+    match = matcher.match(question)
+    assert match.status == "answer" and match.answer is not None
+    assert match.left_out() == ["place"]
+
+
+@pytest.mark.parametrize("text, ranges", [
+    ("Trẻ dưới 6 tuổi không phải lấy vân tay", [(0, 6)]),
+    ("Trẻ từ đủ 6 đến dưới 14 tuổi phải đến cùng cha mẹ", [(6, 14)]),
+    ("Từ đủ 60 tuổi thì không phải đổi nữa", [(60, math.inf)]),
+    ("Người trên 60 tuổi", [(61, math.inf)]),
+    ("con nuôi phải dưới 16 tuổi; từ 16 đến 18 tuổi nếu là con riêng", [(0, 16), (16, 19)]),
+    ("đăng ký trong 60 ngày", []),
+])
+def test_the_ages_an_answer_states_are_read_as_ranges(text, ranges):
+    assert stated_ages(text) == ranges
+
+
+def test_the_ages_and_quantities_a_question_states_are_read(matcher):
+    terms = matcher.terms("be 4 tuoi lam can cuoc, con lon 14t, dong bhxh 8 năm roi")
+    assert asked_ages(terms) == [4, 14]
+    assert quantities(terms) == {"age", "year"}
+    assert quantities(matcher.terms("Năm 2010 bố tôi mua đất")) == set()

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from bot.knowledge import Answer, Entry, Knowledge
 from bot.matcher.analysis import CONTEXT, WEAK, Analyzer, Features, Term, features
 
-PROMOTE_AT = 0.6  # item score from which an "unknown" is suggested with that item
-PROMOTE_P = 0.8  # ... or the item model's probability (items.ItemRanker) from which it is
+PROMOTE_AT = 0.6  # item score from which an "unknown" is suggested with that item (or
+# the item model's probability from its hint_p: bench/fit_items.py chooses it)
 ITEM_AT = 0.30  # score from which an answer item leads the reply
 ITEM_EVIDENCE = 2.5  # matched weight (idf x local factor) below which no item is used
 SHARED = 0.15  # local factor of a feature of the entry's own name
@@ -175,6 +175,10 @@ class AnswerIndex:
                   (1.0 if k in (1.0, WEAK) else CONTEXT) for f, (k, _, _) in feats.items()}
         total = sum(weight.values()) or 1.0
         content = _content(feats, factor)
+        if content.isdisjoint(factor):  # the question itself names only the entry and a
+            # part ("bà có được trợ cấp hưu trí xã hội không, làm ở đâu"; a pair across the
+            # words dropped between is no word of the entry): the story before it tells
+            content = content | _content(feats, factor, CONTEXT)
         asked_parts = (parts or set()) | ({aspect} if aspect else set())
         familiar = content <= factor.keys()  # the question's own words are all this entry's
         hits = []
@@ -201,8 +205,9 @@ class AnswerIndex:
         return hits
 
 
-def _content(feats: Features, local: dict[str, float]) -> set[str]:
+def _content(feats: Features, local: dict[str, float], least: float = 1.0) -> set[str]:
     """A text's own content: its full-strength features (no aspect cue, generic or
-    story word, no question particle such as "thì sao") that are not the entry's name."""
-    return {f for f, (k, _, _) in feats.items() if k >= 1.0 and local.get(f, 1.0) > SHARED
+    story word, no question particle such as "thì sao") that are not the entry's name;
+    ``least`` = CONTEXT: the story's full words as well."""
+    return {f for f, (k, _, _) in feats.items() if k >= least and local.get(f, 1.0) > SHARED
             and PARTICLES.isdisjoint(f.split("_"))}

@@ -11,10 +11,11 @@ from typing import Any
 
 from bot.knowledge import Entry, Knowledge
 from bot.matcher.analysis import Analyzer, Features, OffTopic, Term, features
-from bot.matcher.answers import PROMOTE_AT, PROMOTE_P, AnswerIndex, ItemHit
+from bot.matcher.answers import PROMOTE_AT, AnswerIndex, ItemHit
 from bot.matcher.candidates import Candidates
 import bot.matcher.fusion as fusion
-from bot.matcher.items import ItemRanker
+from bot.matcher.items import ItemRanker, asks_twice
+from bot.matcher.model import LogisticModel
 from bot.matcher.parallel import map_halves
 from bot.matcher.scoring import (HINT_AT, IMPORTED_PRIOR, LONG_AT, MAX_HITS, OFF_TOPIC,
                                  OFF_TOPIC_DAMP, UNCOVERED_AT, UNCOVERED_MARGIN, Doc, Hit,
@@ -107,7 +108,8 @@ class Matcher:
       ``bot.matcher.features(terms)`` turns them into weighted features.
     """
 
-    def __init__(self, knowledge: Knowledge, model: fusion.EntryModel | None = None):
+    def __init__(self, knowledge: Knowledge, model: fusion.EntryModel | None = None,
+                 item_model: LogisticModel | None = None):
         self.knowledge = knowledge
         self.analyzer = Analyzer(knowledge)
         self._cache: dict[str, Match] = {}
@@ -152,7 +154,8 @@ class Matcher:
         self.off_topic = OffTopic(phrases, self.vocabulary | self.analyzer.stop_plain)
         self.answers = AnswerIndex(knowledge, self.analyzer, self.idf, self.max_idf, read,
                                    analysed)
-        self.items = ItemRanker(knowledge, self.analyzer, self.answers, analysed=analysed)
+        self.items = ItemRanker(knowledge, self.analyzer, self.answers, item_model,
+                                analysed=analysed)
         self.model = model or fusion.load_model()  # bench/fit_entries.py fits a new one
 
     def _read_entries(self, entries: list[Entry], meanwhile: Callable[[], Any],
@@ -358,32 +361,43 @@ class Matcher:
         """The match, once the answer item is chosen: an item can lead with the entry it
         serves, and raise an unknown to a suggestion."""
         terms, aspect, off, parts = read.terms, read.aspect, read.off, read.parts
-        # sure of the entry: its items (and those that apply to it); else the first few's
-        chosen = self.items.choose(terms, aspect, parts, hits[:1] if status == "answer" else hits) \
-            if hits and (status != "unknown" or hits[0].score >= HINT_AT) and not off else None
-        item = None
+        # sure of the entry: its items (and those that apply to it); else the first few's.
+        # Even below HINT_AT: a question asked in an item's own words ("đổi tên cho con
+        # 10 tuổi có cần con đồng ý") is often named too vaguely for its entry alone.
+        choices = self.items.choices(terms, aspect, parts,
+                                     hits[:1] if status == "answer" else hits) \
+            if hits and not off else []
+        chosen = choices[0] if choices else None
+        item = second = None
         if chosen is not None:
             item, rank = chosen
+            if status == "unknown" and item.sure and (
+                    item.score >= PROMOTE_AT or
+                    (item.probability or 0.0) >= self.items.model.hint_p):
+                # unsure of the entry, but its item is this very question: a suggestion
+                # that leads with that answer as its guess. Never further, to a sure
+                # answer: on the development sets that raised as many wrong answers as
+                # right ones.
+                status = "suggest"
+            elif status == "unknown":
+                # below, the item stays on the match: a suggestion offers it as a best
+                # guess among the choices; far below, it is not looked at
+                item, rank = None, rank if hits[0].score >= HINT_AT else 0
             if rank:  # the item answers the question: the entry it serves leads
                 hits.insert(0, hits.pop(rank))
-        if status == "unknown" and item is not None and item.sure and (
-                item.score >= PROMOTE_AT or (item.probability or 0.0) >= PROMOTE_P):
-            # unsure of the entry, but its item is this very question: a suggestion that
-            # leads with that answer as its guess. Never further, to a sure answer: on
-            # the development sets that raised as many wrong answers as right ones.
-            status = "suggest"
-        elif status == "unknown":
-            item = None  # below, the item stays on the match: a suggestion offers it
-            # as a best guess among the choices
         if status == "unknown" and not (off or aspect or parts):
             named = self._topic(read)
             if named:  # a bare topic the knowledge names: its entries to choose from
                 status, item = "suggest", None
                 hits = named
+        if item is not None and asks_twice(terms):  # "có được không, có bị phạt không":
+            # the next most probable item answers the other question
+            second = next((c for c, _ in choices[1:] if c.answer.text != item.answer.text),
+                          None)
         if status == "answer" and hits[0].entry.kind != "procedure":
             aspect = None  # only procedures have parts to lead with
         return Match(question, status, aspect, hits, "off_topic" if off else "", item,
-                     tuple(sorted(parts)))
+                     tuple(sorted(parts)), second)
 
     def _topic(self, read: Scored) -> list[Hit]:
         """A bare topic ("đất đai", "bảo hiểm", "xe": at most TOPIC_WORDS content

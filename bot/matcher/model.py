@@ -32,6 +32,12 @@ class LogisticModel:
         """The probability from which the model's choice is used."""
         return self.extra["threshold"]
 
+    @property
+    def hint_p(self) -> float:
+        """The item model's probability from which a sure item turns an unknown into a
+        suggestion led by that item (bench/fit_items.py chooses it)."""
+        return self.extra["hint_p"]
+
     def __post_init__(self) -> None:
         # (weight, mean, scale) per feature, zipped once: a question computes dozens of
         # probabilities (the same arithmetic, in the same order)

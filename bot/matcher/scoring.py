@@ -83,6 +83,8 @@ class Match:
     reason: str = ""
     answer: ItemHit | None = None  # the answer item of the best entry that was asked
     parts: tuple[str, ...] = ()  # every part asked by a sharp cue, sorted ("bao lâu, ở đâu")
+    # a message asking two things: the item that answers the other one
+    second: ItemHit | None = None
 
     def left_out(self) -> list[str]:
         """The parts asked that the answer item does not give: the aspect first, then
