@@ -17,6 +17,7 @@ from bot.matcher.analysis import Analyzer, Term
 from bot.text import is_syllable, telex_candidates
 
 CORRECTED = 0.75  # credit for a syllable repaired from a typo
+_NONE: frozenset[str] = frozenset()
 
 
 def _dropped_letter(typed: str, word: str) -> bool:
@@ -40,11 +41,19 @@ class TypoRepair:
         self.idf = idf
         self.max_idf = max_idf
         self.targets = sorted(targets)
-        self.right_of: dict[str, set[str]] = {}
-        self.left_of: dict[str, set[str]] = {}
+        # Repairs are one or two edits away, so only syllables of about the typed one's
+        # length can be one: targets and neighbours are kept by length, and a repair
+        # compares a few dozen candidates instead of every syllable a common word
+        # ("dùng", "làm") stands next to.
+        self.targets_of_length: dict[int, list[str]] = {}
+        for word in self.targets:
+            self.targets_of_length.setdefault(len(word), []).append(word)
+        # syllable -> length -> the known syllables of that length after (before) it
+        self.right_of: dict[str, dict[int, set[str]]] = {}
+        self.left_of: dict[str, dict[int, set[str]]] = {}
         for a, b in pairs:
-            self.right_of.setdefault(a, set()).add(b)
-            self.left_of.setdefault(b, set()).add(a)
+            self.right_of.setdefault(a, {}).setdefault(len(b), set()).add(b)
+            self.left_of.setdefault(b, {}).setdefault(len(a), set()).add(a)
 
     @classmethod
     def for_index(cls, analyzer: Analyzer, vocabulary: set[str], idf: dict[str, float],
@@ -95,7 +104,11 @@ class TypoRepair:
 
     def in_context(self, plain: str, prev: str, after: str) -> str | None:
         """The knowledge syllable one edit away that forms a known pair with a neighbour."""
-        options = self.right_of.get(prev, set()) | self.left_of.get(after, set())
+        right, left = self.right_of.get(prev, {}), self.left_of.get(after, {})
+        options: set[str] = set()
+        for length in range(len(plain) - 1, len(plain) + 2):  # one edit: one letter more or less
+            options |= right.get(length, _NONE)
+            options |= left.get(length, _NONE)
         close = [option for option in options
                  if OSA.distance(plain, option, score_cutoff=1) <= 1]
         return min(close, key=lambda option: self._rank(plain, option), default=None)
@@ -119,7 +132,9 @@ class TypoRepair:
         if len(plain) < 4 or not self.targets:
             return None
         edits = 1 if len(plain) < 8 else 2
-        found = process.extract(plain, self.targets, scorer=OSA.distance,
-                                score_cutoff=edits, limit=None)
+        near = [word for length in range(len(plain) - edits, len(plain) + edits + 1)
+                for word in self.targets_of_length.get(length, ())]
+        found = process.extract(plain, near, scorer=OSA.distance, score_cutoff=edits,
+                                limit=None)
         return min(((d, *self._rank(plain, word)) for word, d, _ in found),
                    default=(None,) * 4)[3]
