@@ -41,19 +41,16 @@ class TypoRepair:
         self.idf = idf
         self.max_idf = max_idf
         self.targets = sorted(targets)
-        # Repairs are one or two edits away, so only syllables of about the typed one's
-        # length can be one: targets and neighbours are kept by length, and a repair
-        # compares a few dozen candidates instead of every syllable a common word
-        # ("dùng", "làm") stands next to.
+        # A repair is one or two edits away, so only a syllable of about the typed one's
+        # length can be one: ``nearest`` compares those alone.
         self.targets_of_length: dict[int, list[str]] = {}
         for word in self.targets:
             self.targets_of_length.setdefault(len(word), []).append(word)
-        # syllable -> length -> the known syllables of that length after (before) it
-        self.right_of: dict[str, dict[int, set[str]]] = {}
-        self.left_of: dict[str, dict[int, set[str]]] = {}
+        self.right_of: dict[str, set[str]] = {}
+        self.left_of: dict[str, set[str]] = {}
         for a, b in pairs:
-            self.right_of.setdefault(a, {}).setdefault(len(b), set()).add(b)
-            self.left_of.setdefault(b, {}).setdefault(len(a), set()).add(a)
+            self.right_of.setdefault(a, set()).add(b)
+            self.left_of.setdefault(b, set()).add(a)
 
     @classmethod
     def for_index(cls, analyzer: Analyzer, vocabulary: set[str], idf: dict[str, float],
@@ -104,14 +101,12 @@ class TypoRepair:
 
     def in_context(self, plain: str, prev: str, after: str) -> str | None:
         """The knowledge syllable one edit away that forms a known pair with a neighbour."""
-        right, left = self.right_of.get(prev, {}), self.left_of.get(after, {})
-        options: set[str] = set()
-        for length in range(len(plain) - 1, len(plain) + 2):  # one edit: one letter more or less
-            options |= right.get(length, _NONE)
-            options |= left.get(length, _NONE)
-        close = [option for option in options
-                 if OSA.distance(plain, option, score_cutoff=1) <= 1]
-        return min(close, key=lambda option: self._rank(plain, option), default=None)
+        options = self.right_of.get(prev, _NONE) | self.left_of.get(after, _NONE)
+        # a common neighbour ("dùng", "cấp") has hundreds: compared in one C loop
+        close = process.extract(plain, options, scorer=OSA.distance, score_cutoff=1,
+                                limit=None) if options else ()
+        return min((option for option, _, _ in close),
+                   key=lambda option: self._rank(plain, option), default=None)
 
     def _rank(self, typed: str, word: str) -> tuple[bool, float, str]:
         """Among equally close repairs: a letter left out first (the commonest phone
