@@ -187,7 +187,7 @@ class AnswerIndex:
                 if not content and (asked != aspect and asked not in asked_parts
                                     or own_content or not cues <= asked_parts):
                     continue  # a bare question of parts takes a bare item of those parts
-                got = sum(weight[f] for f in phrasing if f in weight)
+                got = sum([weight[f] for f in phrasing if f in weight])
                 if overlap and got < ITEM_EVIDENCE:
                     continue
                 score = (got / own) ** ITEM_SIDE * (got / total) ** (1 - ITEM_SIDE)

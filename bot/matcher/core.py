@@ -36,6 +36,7 @@ class Scored:
     raw: list[float] = field(default_factory=list)  # their analyser scores
     rows: list[list[float]] = field(default_factory=list)  # their fusion.FEATURES values
     parts: set[str] = field(default_factory=set)  # every part asked by a sharp cue
+    feats: Features = field(default_factory=dict)  # the features of its on-topic terms
 
 
 def indexed(analysed: list[tuple[Features, bool]], share: Callable[[Any, Any], Any]
@@ -288,7 +289,7 @@ class Matcher:
                             bool(off), [docs[i].prior != 1.0 for i, _ in found],
                             bool(aspect or parts), content)
         return Scored(terms, aspect, bool(off), "", [docs[i].entry for i, _ in found],
-                      [s for _, s in found], table, parts)
+                      [s for _, s in found], table, parts, feats)
 
     def uncached(self, question: str) -> Match:
         """What ``match`` answers, computed afresh (benchmarks time this)."""
@@ -325,7 +326,9 @@ class Matcher:
         serves, and raise an unknown to a suggestion or a suggestion to an answer."""
         terms, aspect, off, parts = read.terms, read.aspect, read.off, read.parts
         # sure of the entry: its items (and those that apply to it); else the first few's
-        chosen = self.items.choose(terms, aspect, parts, hits[:1] if status == "answer" else hits) \
+        # (only a message without off-topic words: its features are those of all its terms)
+        chosen = self.items.choose(terms, aspect, parts, hits[:1] if status == "answer" else hits,
+                                   read.feats) \
             if hits and (status != "unknown" or hits[0].score >= HINT_AT) and not off else None
         item = None
         if chosen is not None:

@@ -20,11 +20,12 @@ cross-validation, and writes ``item_model.json`` beside this file.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.knowledge import Knowledge
-from bot.matcher.analysis import Analyzer, Term, features
+from bot.matcher.analysis import Analyzer, Features, Term, features
 from bot.matcher.answers import AnswerIndex, ItemHit
 from bot.matcher.model import LogisticModel
 from bot.matcher.scoring import Hit
@@ -83,12 +84,17 @@ class Bm25:
         self.k1, self.b = k1, b
         self.idf = {t: math.log(1 + (n - m + 0.5) / (m + 0.5)) for t, m in df.items()}
 
-    def score(self, i: int, query: set[str]) -> float:
+    def known(self, query: set[str]) -> list[str]:
+        """The query's tokens that some document has, in the query's order: a long
+        message has a hundred tokens, and one question scores a dozen documents, so
+        the others are dropped once (``score`` gives the same with either)."""
+        return list(filter(self.idf.__contains__, query))
+
+    def score(self, i: int, query: Iterable[str]) -> float:
         counts, k1 = self.tf[i], self.k1
         norm = k1 * (1 - self.b + self.b * self.lengths[i] / self.avg)
-        # A long message has a hundred tokens and an item a few dozen: the few they
-        # share are picked out in C (``filter``), in the query's own order, so the sum
-        # adds the same terms in the same order as a loop over the query would.
+        # The document's few tokens among the query's are picked out in C (``filter``),
+        # in the query's order: the same terms added in the same order as a loop would.
         return sum([self.idf[t] * counts[t] * (k1 + 1) / (counts[t] + norm)
                     for t in filter(counts.__contains__, query)])
 
@@ -130,10 +136,12 @@ class ItemRanker:
                                    analyzer.analyze(a.text))[0]) for a in items])
 
     def candidates(self, terms: list[Term], aspect: str | None, parts: set[str],
-                   hits: list[Hit]) -> list[Candidate]:
-        """Every item serving one of the first entries, with its feature values."""
-        feats = features(terms)
+                   hits: list[Hit], feats: Features | None = None) -> list[Candidate]:
+        """Every item serving one of the first entries, with its feature values.
+        ``feats``: ``features(terms)``, when the caller has them already."""
+        feats = features(terms) if feats is None else feats
         query = set(tokens(terms))
+        asked, answered = self.questions.known(query), self.texts.known(query)
         found: dict[str, Candidate] = {}
         for rank, hit in enumerate(hits[:ENTRIES]):
             ranked = {h.answer.key: h for h in
@@ -148,8 +156,8 @@ class ItemRanker:
                                                          asks=self.answers.asks[answer.key])
                 found[answer.key] = Candidate(item, rank, [
                     item.score, float(item.sure), 0.0,
-                    self.questions.score(i, query), 0.0,
-                    self.texts.score(i, query), 0.0,
+                    self.questions.score(i, asked), 0.0,
+                    self.texts.score(i, answered), 0.0,
                     hit.score, float(rank == 0), float(rank == 1),
                     float(answer.entry_id != hit.entry.id),
                     float(aspect is not None and aspect in self.answers.asks[answer.key]),
@@ -171,11 +179,11 @@ class ItemRanker:
         return out
 
     def choose(self, terms: list[Term], aspect: str | None, parts: set[str],
-               hits: list[Hit]) -> tuple[ItemHit, int] | None:
+               hits: list[Hit], feats: Features | None = None) -> tuple[ItemHit, int] | None:
         """The item the question asks and the rank of the entry it serves, if the most
-        probable candidate reaches the model's threshold."""
+        probable candidate reaches the model's threshold (``feats`` as in ``candidates``)."""
         best, rank, top = None, 0, self.model.threshold
-        for c in self.candidates(terms, aspect, parts, hits):
+        for c in self.candidates(terms, aspect, parts, hits, feats):
             p = self.model.probability(c.row)
             if p >= top:
                 best, rank, top = c.item, c.rank, p
