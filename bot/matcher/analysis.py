@@ -146,7 +146,9 @@ class Analyzer:
         changed = False
         i, count = 0, len(toks)
         while i < count:
-            if plains[i] not in trie:
+            # most syllables start no variant, nor one with the syllable after them
+            step = trie.get(plains[i])
+            if step is None or not step[1] and (i + 1 == count or plains[i + 1] not in step[0]):
                 out.append(toks[i])
                 i += 1
                 continue
@@ -258,7 +260,7 @@ class Analyzer:
         synonym phrase or syllable pair spans two sentences, and in a message of
         several, the sentences around the question count less (``CONTEXT``)."""
         parts = segments(text) if repair is not None else [text]
-        focus = question_part(parts)
+        focus = question_part(parts) if len(parts) > 1 else 0  # one part: it is the question
         words = [syllables(part) for part in parts]
         literal = repair is not None and accented([w for part in words for w in part])
         toks: list[Term] = []
