@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from sys import intern
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -292,7 +293,12 @@ class Analyzer:
 
 def features(terms: list[Term]) -> Features:
     """feature -> (weight factor, credit, exact forms) for unigrams and bigrams; a
-    feature seen twice keeps its stronger factor."""
+    feature seen twice keeps its stronger factor.
+
+    The feature names are interned (``sys.intern``): the index's and a question's are
+    then one string object per feature, in both build processes (marshal keeps the
+    mark), so the index keeps each once, and a question's lookups in the entries' dicts
+    of the index match by identity instead of reaching for another copy in memory."""
     feats: Features = {}
     prev = None
     for t in terms:
@@ -301,11 +307,12 @@ def features(terms: list[Term]) -> Features:
         if t.stop:
             continue
         factor = (WEAK if t.weak else 1.0) * (CONTEXT if t.context else 1.0)
-        old = feats.get(t.plain)
+        plain = intern(t.plain)
+        old = feats.get(plain)
         if old is None or factor > old[0]:
-            feats[t.plain] = (factor, t.credit, (t.exact,))
+            feats[plain] = (factor, t.credit, (t.exact,))
         if prev is not None and not t.start:
-            key = f"{prev.plain}_{t.plain}"
+            key = intern(f"{prev.plain}_{t.plain}")
             # a generic word next to a specific one makes a specific pair ("công an tỉnh")
             weak = prev.cue or t.cue or (prev.weak and t.weak)
             pair = (WEAK if weak else 1.0) * (CONTEXT if prev.context or t.context else 1.0)

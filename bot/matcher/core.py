@@ -159,7 +159,7 @@ class Matcher:
                 analysed = []
                 for text in entry.texts:
                     terms, _ = analyzer.analyze(text)
-                    analysed.append(({share(f, f): share(v, v)
+                    analysed.append(({f: share(v, v)  # (the names come interned)
                                       for f, v in features(terms).items()},
                                      any(t.filler for t in terms)))
                 every = [feats for feats, _ in analysed] \
