@@ -65,6 +65,16 @@ class ItemHit:
 
 
 @dataclass
+class Query:
+    """A question as ``AnswerIndex.ranked`` reads it for any entry: each feature with its
+    idf and its factor (CONTEXT around the question), and its full-strength ones
+    (``_strong``). Read once, it serves the items of the few entries found."""
+
+    weights: list[tuple[str, float, float]]
+    strong: list[str]
+
+
+@dataclass
 class _Local:
     """The answer items that can serve one entry, with the local weight of features."""
 
@@ -152,8 +162,17 @@ class AnswerIndex:
             return found[0]
         return None
 
+    def query(self, feats: Features) -> Query:
+        """What ``ranked`` reads of a question whatever the entry (``Query``)."""
+        idf, unknown = self.idf, self.max_idf
+        # Aspect cues weigh little when finding the entry ("bị phạt", "bao nhiêu"), but
+        # among one entry's items they are what tells them apart: no cue factor here.
+        # The sentences around the question in a long message (CONTEXT) still count less.
+        return Query([(f, idf.get(f, unknown), 1.0 if k in (1.0, WEAK) else CONTEXT)
+                      for f, (k, _, _) in feats.items()], _strong(feats))
+
     def ranked(self, entry_id: str, feats: Features, aspect: str | None = None,
-               parts: set[str] | None = None) -> list[ItemHit]:
+               parts: set[str] | None = None, query: Query | None = None) -> list[ItemHit]:
         """Every candidate item of the entry that shares enough with the question.
 
         A phrasing must share some of the question's own content (full-strength words
@@ -162,19 +181,16 @@ class AnswerIndex:
         cần giấy tờ gì": the name and an aspect cue) asks for that part of the card: only
         a phrasing that is itself a bare question of that part (and of no part the
         question leaves out: "online bao lâu có" is not a bare online question) may
-        answer it, not one that merely shares its cue words ("có cần giấy ủy quyền")."""
+        answer it, not one that merely shares its cue words ("có cần giấy ủy quyền").
+        ``query``: ``self.query(feats)``, when the caller scores several entries' items."""
         local = self._locals.get(entry_id)
         if local is None or not feats:
             return []
-        idf, unknown = self.idf, self.max_idf
-        # Aspect cues weigh little when finding the entry ("bị phạt", "bao nhiêu"), but
-        # among one entry's items they are what tells them apart: no cue factor here.
-        # The sentences around the question in a long message (CONTEXT) still count less.
+        query = query or self.query(feats)
         factor = local.local
-        weight = {f: idf.get(f, unknown) * factor.get(f, 1.0) *
-                  (1.0 if k in (1.0, WEAK) else CONTEXT) for f, (k, _, _) in feats.items()}
+        weight = {f: g * factor.get(f, 1.0) * context for f, g, context in query.weights}
         total = sum(weight.values()) or 1.0
-        content = _content(feats, factor)
+        content = {f for f in query.strong if factor.get(f, 1.0) > SHARED}  # see _content
         asked_parts = (parts or set()) | ({aspect} if aspect else set())
         familiar = content <= factor.keys()  # the question's own words are all this entry's
         hits = []
@@ -201,8 +217,12 @@ class AnswerIndex:
         return hits
 
 
+def _strong(feats: Features) -> list[str]:
+    """A text's full-strength features: no aspect cue, generic or story word, no
+    question particle such as "thì sao"."""
+    return [f for f, (k, _, _) in feats.items() if k >= 1.0 and PARTICLES.isdisjoint(f.split("_"))]
+
+
 def _content(feats: Features, local: dict[str, float]) -> set[str]:
-    """A text's own content: its full-strength features (no aspect cue, generic or
-    story word, no question particle such as "thì sao") that are not the entry's name."""
-    return {f for f, (k, _, _) in feats.items() if k >= 1.0 and local.get(f, 1.0) > SHARED
-            and PARTICLES.isdisjoint(f.split("_"))}
+    """A text's own content: its full-strength features that are not the entry's name."""
+    return {f for f in _strong(feats) if local.get(f, 1.0) > SHARED}

@@ -142,25 +142,26 @@ class ItemRanker:
         feats = features(terms) if feats is None else feats
         query = set(tokens(terms))
         asked, answered = self.questions.known(query), self.texts.known(query)
+        read = self.answers.query(feats)
         found: dict[str, Candidate] = {}
         for rank, hit in enumerate(hits[:ENTRIES]):
             ranked = {h.answer.key: h for h in
-                      self.answers.ranked(hit.entry.id, feats, aspect, parts)}
+                      self.answers.ranked(hit.entry.id, feats, aspect, parts, read)}
             # only the items the phrase scorer ranks: an item that shares none of the
             # question's own words (nor, for a bare question, its part) does not lead
             for answer in self.knowledge.answers_for(hit.entry.id):
-                if answer.key in found or answer.key not in ranked:
+                key = answer.key
+                if key in found or key not in ranked:
                     continue
-                i = self.index[answer.key]
-                item = ranked.get(answer.key) or ItemHit(answer, 0.0, False,
-                                                         asks=self.answers.asks[answer.key])
-                found[answer.key] = Candidate(item, rank, [
+                i = self.index[key]
+                item = ranked.get(key) or ItemHit(answer, 0.0, False, asks=self.answers.asks[key])
+                found[key] = Candidate(item, rank, [
                     item.score, float(item.sure), 0.0,
                     self.questions.score(i, asked), 0.0,
                     self.texts.score(i, answered), 0.0,
                     hit.score, float(rank == 0), float(rank == 1),
                     float(answer.entry_id != hit.entry.id),
-                    float(aspect is not None and aspect in self.answers.asks[answer.key]),
+                    float(aspect is not None and aspect in self.answers.asks[key]),
                     0.0, 0.0, 0.0])
         out = list(found.values())
         if out:
