@@ -167,7 +167,7 @@ class Analyzer:
                     else:
                         found = canon, stop
                         break
-                if found is None or self._overlaps(plains, toks, i + size - 1, size):
+                if found is None or size > 1 and self._overlaps(plains, toks, i + size - 1, size):
                     continue
                 canonical, stop = found
                 if size == 1:
