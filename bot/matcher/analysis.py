@@ -279,13 +279,16 @@ class Analyzer:
                 seg, _ = self._rewrite(seg)
             if seg:
                 seg[0].start = True
-                for t in seg:
-                    t.context = n != focus
+                if n != focus:  # around the question (every term is read as in it first)
+                    for t in seg:
+                        t.context = True
             toks.extend(seg)
         toks, aspect = self._mark(toks)
         # The story only steps back when the question itself names something: in
         # "Ba em mất tháng trước. Cho em hỏi điều kiện ra sao?" it holds the topic.
-        if sum(1 for t in toks if not t.context and not t.stop and not t.weak) < FOCUS_MIN:
+        # (A text of one part, as every entry text, has no story.)
+        if len(parts) > 1 and \
+                sum(1 for t in toks if not t.context and not t.stop and not t.weak) < FOCUS_MIN:
             for t in toks:
                 t.context = False
         return toks, aspect

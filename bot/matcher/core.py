@@ -271,7 +271,8 @@ class Matcher:
         wanted = [(f, credit, exact, any(e != t for e, t in zip(exact, f.split("_"))))
                   for f, (_, credit, exact) in feats.items() if f in postings]
         matched = {i: matched_features(docs[i], wanted) for i in candidates}
-        coverage = {i: sum([weights[f] * c for f, c in m.items() if f in weights]) / total
+        # (a matched feature is in the index, so it has a weight)
+        coverage = {i: sum([weights[f] * c for f, c in m.items()]) / total
                     for i, m in matched.items()}
         shortlist = self.candidates.shortlist(coverage)
         long_share = min(1.0, LONG_AT / max(content, 1))
