@@ -16,8 +16,9 @@ from bot.matcher.candidates import Candidates
 import bot.matcher.fusion as fusion
 from bot.matcher.items import ItemRanker
 from bot.matcher.parallel import map_halves
-from bot.matcher.scoring import (HINT_AT, IMPORTED_PRIOR, LONG_AT, MAX_HITS, OFF_TOPIC,
-                                 OFF_TOPIC_DAMP, Doc, Hit, Match, decide, entry_score,
+from bot.matcher.scoring import (HINT_AT, IMPORTED_PRIOR, LONG_AT, MAX_HITS, NO_FILLERS,
+                                 OFF_TOPIC, OFF_TOPIC_DAMP, Doc, Hit, Match, Text, decide,
+                                 entry_score,
                                  matched_features, query_weights)
 from bot.matcher.typos import TypoRepair
 from bot.text import Token
@@ -40,19 +41,22 @@ class Scored:
 
 
 def indexed(analysed: list[tuple[Features, bool]], share: Callable[[Any, Any], Any]
-            ) -> tuple[list[Features], set[int], dict[str, tuple], dict[str, Any], int]:
+            ) -> tuple[list[Text], frozenset[int], dict[str, tuple], dict[str, Any], int]:
     """One entry as the index holds it (``Doc``), from its texts' features and whether
-    each is made only of stop words: the texts with features, those made of stop words,
-    feature -> ((text, weight factor), ...), feature -> exact form (a set when the
-    entry spells it two ways), and the number of features over all its texts.
+    each is made only of stop words: the texts with features (``Text``: its feature
+    names and their weight factors), those made of stop words, feature -> ((text, weight
+    factor), ...), feature -> exact form (a set when the entry spells it two ways), and
+    the number of features over all its texts.
 
     Ten thousand entries hold millions of small values, most of them alike (the same
     syllable pair with the same exact form and factors, in the same texts): each
     distinct one is kept once (``share``: dict.setdefault over one build), which halves
     the index's memory. The features come shared; here the (text, factor) lists, once
-    complete, become shared tuples. All these values are immutable (strings, and tuples
-    of numbers and strings)."""
-    texts: list[Features] = []
+    complete, become shared tuples, and so do the texts' factors. A text is two tuples,
+    not its features dict (a third of the memory, and of what the forked build sends
+    back): scoring only adds up its features' weights. All these values are immutable
+    (strings, and tuples of numbers and strings)."""
+    texts: list[Text] = []
     fillers: set[int] = set()
     where: dict[str, Any] = {}
     exact_forms: dict[str, Any] = {}
@@ -63,7 +67,8 @@ def indexed(analysed: list[tuple[Features, bool]], share: Callable[[Any, Any], A
         ti = len(texts)
         if filler:
             fillers.add(ti)
-        texts.append(feats)
+        factors = tuple([k for k, _, _ in feats.values()])
+        texts.append((tuple(feats), share(factors, factors)))
         length += len(feats)
         for f, (k, _, exact) in feats.items():
             if f in where:
@@ -77,7 +82,7 @@ def indexed(analysed: list[tuple[Features, bool]], share: Callable[[Any, Any], A
     for f, found in where.items():
         found = tuple(found)
         where[f] = share(found, found)
-    return texts, fillers, where, exact_forms, length
+    return texts, frozenset(fillers) if fillers else NO_FILLERS, where, exact_forms, length
 
 
 class Matcher:
@@ -170,7 +175,7 @@ class Matcher:
         return map_halves(work, entries, [len(entry.texts) for entry in entries], meanwhile,
                           extra)
 
-    def _add(self, entry: Entry, texts: list[Features], fillers: set[int],
+    def _add(self, entry: Entry, texts: list[Text], fillers: frozenset[int],
              where: dict[str, tuple], exact: dict[str, Any], length: int) -> None:
         """Add an entry, as ``indexed`` read it."""
         index = len(self.docs)
