@@ -95,6 +95,8 @@ class Knowledge:
     stopwords: list[str] = field(default_factory=list)
     generic: list[str] = field(default_factory=list)
     off_topic: list[str] = field(default_factory=list)
+    abroad: list[str] = field(default_factory=list)  # foreign places ("mỹ", "nước ngoài")
+    home: list[str] = field(default_factory=list)  # words that place a matter here ("việt nam")
     office: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     answers: dict[str, Answer] = field(default_factory=dict)  # by key
@@ -310,6 +312,9 @@ def _load_entries(path: Path, rel: str, knowledge: Knowledge, problems: list[Pro
                                             line=merged.line)
 
 
+_WORD_LISTS = ("stopwords", "generic", "off_topic", "abroad", "home")  # synonyms.yaml's lists
+
+
 def _load_synonyms(path: Path, rel: str, knowledge: Knowledge, problems: list[Problem]) -> None:
     doc = _read_yaml(path, rel, problems)
     if doc is None:
@@ -318,9 +323,9 @@ def _load_synonyms(path: Path, rel: str, knowledge: Knowledge, problems: list[Pr
         problems.append(Problem(rel, 1, "groups", "must be a mapping with 'groups:'"))
         return
     for key in doc:
-        if key not in ("groups", "stopwords", "generic", "off_topic"):
+        if key not in ("groups", *_WORD_LISTS):
             problems.append(Problem(rel, doc.line_of(key), key, "unknown field"))
-    for key in ("stopwords", "generic", "off_topic"):
+    for key in _WORD_LISTS:
         words = doc.get(key, [])
         if not type_ok("list", words):
             problems.append(Problem(rel, doc.line_of(key), key, "must be a list of texts"))

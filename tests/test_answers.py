@@ -7,6 +7,7 @@ import pytest
 
 from bot import knowledge as kb
 from bot.matcher import Matcher
+from tinykb import analyser_model
 
 ENTRIES = """\
 entries:
@@ -84,7 +85,7 @@ def small(tmp_path_factory):
     (root / "entries.yaml").write_text(textwrap.dedent(ENTRIES), encoding="utf-8")
     knowledge = kb.load(root)
     assert not knowledge.errors, knowledge.errors
-    return Matcher(knowledge)
+    return Matcher(knowledge, analyser_model())
 
 
 @pytest.mark.parametrize("question, key", [

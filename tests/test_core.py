@@ -63,6 +63,61 @@ def test_out_of_scope_is_unknown(matcher, question):
     assert top(matcher, question)[0] == "unknown"
 
 
+@pytest.mark.parametrize("question, field_or_word", [
+    ("đất đai", "Đất đai"),
+    ("bao hiem", "bảo hiểm"),
+    ("xe", "xe"),
+    ("thuế", "Thuế"),
+])
+def test_a_bare_topic_lists_the_procedures_it_names(matcher, question, field_or_word):
+    """The entry model is unsure which one a bare topic asks; the reply lists the
+    procedures whose name or field has it, rather than saying it knows nothing."""
+    def read(text):  # folded, abbreviations spelled out ("BHYT": bảo hiểm y tế)
+        return " ".join(t.plain for t in matcher.terms(text))
+    match = matcher.match(question)
+    assert match.status == "suggest", match
+    for hit in match.hits:
+        assert hit.entry.kind == "procedure"
+        named = read(hit.entry.title.split("(")[0]) + " | " + read(hit.entry.data["field"])
+        assert read(field_or_word) in named, hit.entry.title
+
+
+@pytest.mark.parametrize("question", [
+    "lịch âm hôm nay",        # "lịch" is not "lý lịch"
+    "ban co nguoi yeu chua",  # "yeu" is not the "yếu" of "yếu tố nước ngoài"
+    "hello bot",              # not a procedure
+])
+def test_a_word_inside_a_name_is_not_a_topic(matcher, question):
+    assert matcher.match(question).status == "unknown"
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("kết hôn với người Nhật", "ket-hon-nuoc-ngoai"),
+    ("chồng tôi quốc tịch Hàn, làm khai sinh cho con ở đâu", "khai-sinh-nuoc-ngoai"),
+    ("dang ky ket hon voi chong Dai Loan", "ket-hon-nuoc-ngoai"),
+])
+def test_a_named_country_is_a_foreign_party(matcher, question, expected):
+    assert top(matcher, question)[1] == expected
+
+
+@pytest.mark.parametrize("question", [
+    "cán bộ hẹn đi hẹn lại ba lần",     # not Ba Lan
+    "mang thai lần đầu được nghỉ bao lâu",  # not Thái Lan
+    "nộp hồ sơ ở trung tâm hành chính công",  # not Trung Quốc
+    "tôi ở Lào Cai, đăng ký tạm trú",    # not Lào
+])
+def test_words_that_fold_like_a_country_are_not_abroad(matcher, question):
+    terms = matcher.terms(question)
+    assert "ngoai" not in [t.plain for t in terms]
+    assert matcher.analyzer.places(terms) == (False, False)
+
+
+def test_a_foreign_place_after_o_is_abroad_and_viet_nam_is_home(matcher):
+    assert matcher.analyzer.places(matcher.terms("đổi bằng lái ở Mỹ")) == (True, False)
+    assert matcher.analyzer.places(matcher.terms("đang làm ở Nhật, về nước đổi bằng")) == \
+        (True, True)
+
+
 @pytest.mark.parametrize("question, aspect", [
     ("làm sổ đỏ hết bao nhiêu tiền", "fee"),
     ("khai sinh cần giấy tờ gì", "documents"),

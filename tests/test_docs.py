@@ -129,10 +129,13 @@ def _synonym_keys() -> set[str]:
     tree = ast.parse(source)
     func = next(n for n in ast.walk(tree)
                 if isinstance(n, ast.FunctionDef) and n.name == "_load_synonyms")
+    lists = next(n for n in ast.walk(tree) if isinstance(n, ast.Assign)
+                 and any(isinstance(t, ast.Name) and t.id == "_WORD_LISTS" for t in n.targets))
     keys = set()
-    for node in ast.walk(func):
-        if isinstance(node, ast.Tuple) and all(isinstance(e, ast.Constant) for e in node.elts):
-            keys |= {e.value for e in node.elts if isinstance(e.value, str)}
+    for node in [*ast.walk(func), *ast.walk(lists)]:
+        if isinstance(node, ast.Tuple):  # ("groups", *_WORD_LISTS): the texts in it
+            keys |= {e.value for e in node.elts
+                     if isinstance(e, ast.Constant) and isinstance(e.value, str)}
     return keys
 
 

@@ -41,6 +41,16 @@ def test_decide(scores, status):
     assert decide(hits(*scores)) == status
 
 
+def test_a_long_message_answers_from_its_own_threshold():
+    from bot.matcher.scoring import ANSWER_AT_LONG, MARGIN_LONG
+    assert ANSWER_AT <= ANSWER_AT_LONG < 1 and 0 <= MARGIN_LONG < 1
+    assert decide(hits(ANSWER_AT_LONG), long=True) == "answer"
+    if ANSWER_AT_LONG > ANSWER_AT:  # sure enough for a short question, not for a story
+        between = (ANSWER_AT + ANSWER_AT_LONG) / 2
+        assert decide(hits(between)) == "answer"
+        assert decide(hits(between), shown=1.0, long=True) == "suggest"
+
+
 def test_query_weights():
     feats = {"khai": (1.0, 1.0, ("khai",)), "sinh": (0.25, 1.0, ("sinh",)),
              "xoong": (1.0, 1.0, ("xoong",)), "facebook": (1.0, 1.0, ("facebook",)),

@@ -36,6 +36,9 @@ _ASKS = re.compile(r"\b(?:cho|xin)(?:\s+(?:em|tôi|toi|mình|minh|tui|con|cháu|
                    r"e|t|mk|mik))?\s+h[oỏ]i\b", re.IGNORECASE)
 
 
+_PLACE_BEFORE = {"o", "tai", "ben", "qua", "sang"}  # ở, tại, bên, qua, sang (folded)
+
+
 def segments(text: str) -> list[str]:
     """A message cut into sentences, and before "cho em hỏi" inside one."""
     parts = []
@@ -126,6 +129,8 @@ class Analyzer:
                 self.generic_sizes[phrase[0]] = tuple(sorted(
                     {*self.generic_sizes.get(phrase[0], ()), len(phrase)}, reverse=True))
         self.off_topic = [tuple(tokens(p)) for p in knowledge.off_topic]
+        self.abroad = {tuple(t.plain for t in tokens(p)) for p in knowledge.abroad} - {()}
+        self.home = {tuple(t.plain for t in tokens(p)) for p in knowledge.home} - {()}
         self.known: set[str] = set(self.stop_plain)
         for key in self.variants:
             self.known.update(key)
@@ -246,6 +251,24 @@ class Analyzer:
                 t.stop, t.filler = False, True
         # a cue in the question itself, the sharpest, then the one written first
         return toks, min(found)[3] if found else None
+
+    def places(self, terms: list[Term]) -> tuple[bool, bool]:
+        """Does a text place its matter abroad ("ở Mỹ", "bên Nhật", "tại nước ngoài":
+        a foreign place after ở, tại, bên, qua or sang), and does it name home ("Việt
+        Nam", "về nước")? Whose matter it is: a procedure abroad is not ours to answer,
+        though a Vietnamese working abroad may well ask about one at home."""
+        plains = [t.plain for t in terms]
+        abroad = home = False
+        for i in range(len(plains)):
+            for n in (3, 2, 1):
+                phrase = tuple(plains[i:i + n])
+                if len(phrase) < n:
+                    continue
+                if phrase in self.home:
+                    home = True
+                if phrase in self.abroad and i and plains[i - 1] in _PLACE_BEFORE:
+                    abroad = True
+        return abroad, home
 
     @staticmethod
     def aspects(terms: list[Term]) -> set[str]:

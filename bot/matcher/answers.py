@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from bot.knowledge import Answer, Entry, Knowledge
 from bot.matcher.analysis import CONTEXT, WEAK, Analyzer, Features, Term, features
 
-PROMOTE_AT = 0.6  # item score from which a "suggest" is answered by that item
+PROMOTE_AT = 0.6  # item score from which an "unknown" is suggested with that item
 PROMOTE_P = 0.8  # ... or the item model's probability (items.ItemRanker) from which it is
 ITEM_AT = 0.30  # score from which an answer item leads the reply
 ITEM_EVIDENCE = 2.5  # matched weight (idf x local factor) below which no item is used

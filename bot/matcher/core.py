@@ -24,6 +24,17 @@ from bot.matcher.typos import TypoRepair
 from bot.text import Token
 
 CACHE_SIZE = 4096  # questions whose match is kept (first in, first out)
+TOPIC_WORDS = 3  # content syllables up to which an unsure question may be a bare topic
+TOPIC_SHARED = 3  # names that must share a one-syllable topic ("xe") outside a field name
+
+
+def _contains(heading: tuple[Term, ...], words: list[Term]) -> bool:
+    """Does a heading have these syllables in a row (folded, or exactly as typed when
+    the citizen typed the marks)?"""
+    n = len(words)
+    return any(all(h.plain == w.plain and (not w.marked or h.exact == w.exact)
+                   for h, w in zip(heading[i:i + n], words))
+               for i in range(len(heading) - n + 1))
 
 
 @dataclass
@@ -103,6 +114,7 @@ class Matcher:
         self.knowledge = knowledge
         self.analyzer = Analyzer(knowledge)
         self._cache: dict[str, Match] = {}
+        self._headings: dict[str, tuple[Term, ...]] = {}  # name or field -> its syllables
         self.docs: list[Doc] = []
         self.postings: dict[str, list[int]] = {}
         collecting = gc.isenabled()
@@ -293,7 +305,8 @@ class Matcher:
                              for i, _ in found],
                             [coverage[i] for i, _ in found], total, 1 - long_share, unknown,
                             bool(off), [docs[i].prior != 1.0 for i, _ in found],
-                            bool(aspect or parts), content)
+                            bool(aspect or parts), content, *self.analyzer.places(terms),
+                            [docs[i].entry.kind for i, _ in found])
         return Scored(terms, aspect, bool(off), "", [docs[i].entry for i, _ in found],
                       [s for _, s in found], table, parts, feats)
 
@@ -325,11 +338,11 @@ class Matcher:
                   zip(probabilities, read.raw, read.entries)]
         scored.sort(key=lambda t: (-t[0], -t[1], t[2].id))  # ties: the analyser's score
         hits = [Hit(e, p) for p, _, e in scored[:MAX_HITS]]
-        return hits, decide(hits, shown)
+        return hits, decide(hits, shown, read.rows[0][fusion.LONG] > 0)
 
     def _answered(self, question: str, read: Scored, hits: list[Hit], status: str) -> Match:
         """The match, once the answer item is chosen: an item can lead with the entry it
-        serves, and raise an unknown to a suggestion or a suggestion to an answer."""
+        serves, and raise an unknown to a suggestion."""
         terms, aspect, off, parts = read.terms, read.aspect, read.off, read.parts
         # sure of the entry: its items (and those that apply to it); else the first few's
         # (only a message without off-topic words: its features are those of all its terms)
@@ -341,18 +354,58 @@ class Matcher:
             item, rank = chosen
             if rank:  # the item answers the question: the entry it serves leads
                 hits.insert(0, hits.pop(rank))
-        if item is not None and item.sure and (item.score >= PROMOTE_AT or
-                                               (item.probability or 0.0) >= PROMOTE_P):
-            # unsure of the entry, but its item is this very question: one step more sure
-            # (an unknown becomes a suggestion, a suggestion an answer)
-            status = {"unknown": "suggest", "suggest": "answer"}.get(status, status)
+        if status == "unknown" and item is not None and item.sure and (
+                item.score >= PROMOTE_AT or (item.probability or 0.0) >= PROMOTE_P):
+            # unsure of the entry, but its item is this very question: a suggestion that
+            # leads with that answer as its guess. Never further, to a sure answer: on
+            # the development sets that raised as many wrong answers as right ones.
+            status = "suggest"
         elif status == "unknown":
             item = None  # below, the item stays on the match: a suggestion offers it
             # as a best guess among the choices
+        if status == "unknown" and not (off or aspect or parts):
+            named = self._topic(read)
+            if named:  # a bare topic the knowledge names: its entries to choose from
+                status, item = "suggest", None
+                hits = named
         if status == "answer" and hits[0].entry.kind != "procedure":
             aspect = None  # only procedures have parts to lead with
         return Match(question, status, aspect, hits, "off_topic" if off else "", item,
                      tuple(sorted(parts)))
+
+    def _topic(self, read: Scored) -> list[Hit]:
+        """A bare topic ("đất đai", "bảo hiểm", "xe": at most TOPIC_WORDS content
+        syllables) that the names or fields of some shortlisted procedures contain word
+        for word (with the marks the citizen typed): those procedures, most likely
+        first. The entry model is rightly unsure which one is asked, but the citizen is
+        not asking about nothing. One syllable ("xe", "thuế") names a topic only as a
+        whole field or when TOPIC_SHARED names share it: "lịch" alone is not "lý lịch",
+        nor is "yeu" the "yếu" of "yếu tố nước ngoài"."""
+        words = [t for t in read.terms if not t.stop]
+        if not words or len(words) > TOPIC_WORDS:
+            return []
+        probabilities, _ = fusion.rank(self.model, read.rows)
+        named, field_named = [], False
+        for p, entry in sorted(zip(probabilities, read.entries), key=lambda t: -t[0]):
+            if entry.kind != "procedure":
+                continue
+            name = entry.title.split("(")[0]  # what is in brackets explains, it does not name
+            field = self._heading(entry.data.get("field") or "")
+            in_field = _contains(field, words)
+            if in_field or _contains(self._heading(name), words):
+                named.append(Hit(entry, round(p, 4)))
+                field_named = field_named or (in_field and len(field) == len(words))
+        if len(words) == 1 and not field_named and len(named) < TOPIC_SHARED:
+            return []
+        return named[:MAX_HITS]
+
+    def _heading(self, text: str) -> tuple[Term, ...]:
+        """A name's or field's content syllables, as the analyser reads them."""
+        found = self._headings.get(text)
+        if found is None:
+            terms, _ = self.analyzer.analyze(text)
+            found = self._headings[text] = tuple(t for t in terms if not t.stop)
+        return found
 
     def answer_for(self, entry: Entry, question: str,
                    read: tuple[list[Term], str | None] | None = None) -> ItemHit | None:

@@ -46,6 +46,12 @@ FEATURES = (
     "bm25_first",  # it has the best BM25
     "asks",        # the message asks for a part of a procedure (documents, fee, time...)
     "short",       # 1 / its content syllables: a bare topic ("bảo hiểm") is one or two
+    "abroad",      # the message places its matter abroad ("ở Mỹ", "bên Nhật")
+    "home",        # ... names Việt Nam or home ("về nước", "ở quê")
+    "contact",     # the entry is a contact point (a message naming "công an xã" may
+    "guide",       # ... ask a procedure there), a guide to online services,
+    "faq",         # ... or a general question (not a procedure)
+    "long_other",  # long x the entry is not a procedure: a story is usually one
 )
 # The second model: given the ranking, how likely is its first entry the one asked? Its
 # probability is the first hit's score, the one answer is decided on. The third, over the
@@ -66,14 +72,17 @@ CONFIDENCE = (
     "candidates",  # log of the number of entries scored
     "asks",
     "short",
+    "abroad",
+    "home",
 )
 
 
+LONG = FEATURES.index("long")  # > 0 when the message counts as long (scoring.LONG_AT)
 # CONFIDENCE's columns taken as they are from the first entry's row of FEATURES
 _FROM_ROW = tuple(FEATURES.index(n) for n in
                   ("score", "score_gap", "bm25", "bm25_gap", "coverage", "long", "unknown",
                    "off"))
-_AFTER = tuple(FEATURES.index(n) for n in ("asks", "short"))
+_AFTER = tuple(FEATURES.index(n) for n in ("asks", "short", "abroad", "home"))
 
 
 @dataclass(frozen=True)
@@ -128,12 +137,14 @@ def _two_best(values: list[float]) -> tuple[float, float]:
 
 def rows(scores: list[float], bm25s: list[float], coverage: list[float], total: float,
          long: float, unknown: float, off: bool, imported: list[bool], asks: bool,
-         content: int) -> list[list[float]]:
+         content: int, abroad: bool = False, home: bool = False,
+         kinds: list[str] | None = None) -> list[list[float]]:
     """The values of FEATURES for each shortlisted entry (lists in the same order)."""
     s1, s2 = _two_best(scores)
     b1, b2 = _two_best(bm25s)
     out = []
-    for s, b, cov, imp in zip(scores, bm25s, coverage, imported):
+    for s, b, cov, imp, kind in zip(scores, bm25s, coverage, imported,
+                                    kinds or ["procedure"] * len(scores)):
         s_rel = s / s1 if s1 else 0.0
         b_rel = b / b1 if b1 else 0.0
         out.append([
@@ -141,7 +152,9 @@ def rows(scores: list[float], bm25s: list[float], coverage: list[float], total: 
             b / total, b_rel, (b - (b2 if b == b1 else b1)) / (b1 or 1.0),
             cov, long, long * b_rel, long * s_rel, unknown, float(off), float(imp),
             float(s == s1), float(b == b1), float(asks),
-            1.0 / max(content, 1)])
+            1.0 / max(content, 1), float(abroad), float(home),
+            float(kind == "contact"), float(kind == "guide"), float(kind == "faq"),
+            long * (kind != "procedure")])
     return out
 
 

@@ -27,6 +27,9 @@ ANSWER_AT = _FITTED["thresholds"]["answer_at"]
 SUGGEST_AT = _FITTED["thresholds"]["suggest_at"]
 HINT_AT = _FITTED["thresholds"]["hint_at"]  # below SUGGEST_AT: unknown, but the best
 MARGIN = _FITTED["thresholds"]["margin"]  # entry is offered as one button
+# a long message (LONG_AT content syllables or more) has its own, never lower
+ANSWER_AT_LONG = _FITTED["thresholds"].get("answer_at_long", ANSWER_AT)
+MARGIN_LONG = _FITTED["thresholds"].get("margin_long", MARGIN)
 MAX_HITS = 5
 SHOWN = 3  # suggestions a reply lists
 
@@ -180,15 +183,19 @@ def entry_score(doc: Doc, matched: dict[str, float], weights: dict[str, float],
     return round(min(1.0, result), 4)
 
 
-def decide(hits: list[Hit], shown: float | None = None) -> str:
+def decide(hits: list[Hit], shown: float | None = None, long: bool = False) -> str:
     """"answer" when the best hit is sure and clear of the second (MARGIN), "suggest"
     when the right entry is likely among the SHOWN first hits (``shown``: the entry
     model's probability of it; by default their scores summed: "đất đai" is one of two
-    land procedures, neither sure alone), else "unknown"."""
+    land procedures, neither sure alone), else "unknown". A long message answers from
+    its own threshold (ANSWER_AT_LONG, MARGIN_LONG): a story names several things."""
     if shown is None:
         shown = sum(h.score for h in hits[:SHOWN])
-    return decide_scores(hits[0].score if hits else 0.0,
-                         hits[1].score if len(hits) > 1 else 0.0, shown)
+    first = hits[0].score if hits else 0.0
+    second = hits[1].score if len(hits) > 1 else 0.0
+    if long:
+        return decide_scores(first, second, shown, ANSWER_AT_LONG, MARGIN_LONG)
+    return decide_scores(first, second, shown)
 
 
 def decide_scores(first: float, second: float, shown: float, answer_at: float = ANSWER_AT,
