@@ -131,6 +131,7 @@ class Analyzer:
         self.off_topic = [tuple(tokens(p)) for p in knowledge.off_topic]
         self.abroad = {tuple(t.plain for t in tokens(p)) for p in knowledge.abroad} - {()}
         self.home = {tuple(t.plain for t in tokens(p)) for p in knowledge.home} - {()}
+        self.place_starts = {phrase[0] for phrase in self.abroad | self.home}
         self.known: set[str] = set(self.stop_plain)
         for key in self.variants:
             self.known.update(key)
@@ -259,7 +260,10 @@ class Analyzer:
         though a Vietnamese working abroad may well ask about one at home."""
         plains = [t.plain for t in terms]
         abroad = home = False
+        starts = self.place_starts
         for i in range(len(plains)):
+            if plains[i] not in starts:  # (most syllables begin no such phrase)
+                continue
             for n in (3, 2, 1):
                 phrase = tuple(plains[i:i + n])
                 if len(phrase) < n:
