@@ -348,7 +348,8 @@ def features(terms: list[Term]) -> Features:
             pair = (WEAK if weak else 1.0) * (CONTEXT if prev.context or t.context else 1.0)
             old = feats.get(key)
             if old is None or pair > old[0]:
-                feats[key] = (pair, min(prev.credit, t.credit), (prev.exact, t.exact))
+                credit = prev.credit if prev.credit <= t.credit else t.credit  # (min's, inline)
+                feats[key] = (pair, credit, (prev.exact, t.exact))
         prev = t
     return feats
 

@@ -285,7 +285,9 @@ class Matcher:
         filler = any(t.filler for t in terms)
         docs, postings = self.docs, self.postings
         candidates = self.candidates.select(feats, weights)
-        wanted = [(f, credit, exact, any(e != t for e, t in zip(exact, f.split("_"))))
+        # typed with diacritics: its exact forms, joined as the feature is, are not it
+        # (neither form has a "_" of its own)
+        wanted = [(f, credit, exact, "_".join(exact) != f)
                   for f, (_, credit, exact) in feats.items() if f in postings]
         matched = {i: matched_features(docs[i], wanted) for i in candidates}
         # (a matched feature is in the index, so it has a weight)
