@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from sys import intern
 from collections.abc import Callable
 from dataclasses import dataclass
+from sys import intern
 
 from bot.knowledge import Knowledge
 from bot.matcher.cues import CUES

@@ -18,8 +18,7 @@ from bot.matcher.items import ItemRanker
 from bot.matcher.parallel import map_halves
 from bot.matcher.scoring import (HINT_AT, IMPORTED_PRIOR, LONG_AT, MAX_HITS, NO_FILLERS,
                                  OFF_TOPIC, OFF_TOPIC_DAMP, Doc, Hit, Match, Text, decide,
-                                 entry_score,
-                                 matched_features, query_weights)
+                                 entry_score, matched_features, query_weights)
 from bot.matcher.typos import TypoRepair
 from bot.text import Token
 

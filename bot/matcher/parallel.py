@@ -103,7 +103,8 @@ def map_halves(work: Callable[[list], list], items: list, sizes: list[int] | Non
     forked child when the work's size (the sum of ``sizes``, by default one per item) is
     PARALLEL_AT or more. ``meanwhile()``, of about ``extra`` in size, is run by the
     parent before it waits for the child, and the cut gives both processes as much to
-    do (the child's overhead counted: ``CHILD_OVERHEAD``). ``work`` must return one marshallable result per item."""
+    do (the child's overhead counted: ``CHILD_OVERHEAD``). ``work`` must return one
+    marshallable result per item."""
     sizes = sizes if sizes is not None else [1] * len(items)
     child = None
     if sum(sizes) >= PARALLEL_AT:
