@@ -3,7 +3,8 @@
 import numpy as np
 
 from bot.knowledge import Entry
-from bot.matcher.candidates import CANDIDATES, EAGER_ARRAY, POSTING_CAP, RERANK, Candidates
+from bot.matcher.candidates import (CANDIDATES, EAGER_ARRAY, POSTING_CAP, RERANK, SAMPLE_STRIDE,
+                                    Candidates, nth_largest)
 from bot.matcher.scoring import Doc
 
 
@@ -34,6 +35,20 @@ def test_best_keeps_the_heaviest_and_on_ties_the_earlier_loaded():
     acc = np.array([1.0, 2.0, 1.0, 1.0, 2.0, 1.0])
     assert c.best(found, acc, 3).tolist() == [1, 0, 2]  # 4 is imported: 2 x 0.5 = 1, loaded late
     assert c.best(found, acc, 6).tolist() == list(range(6))
+
+
+def test_nth_largest_is_the_nth_of_the_sorted_values_with_ties_and_few_values():
+    rng = np.random.default_rng(3)
+    for size in (1, 7, SAMPLE_STRIDE * 3, 5000):
+        for n in {n for n in (1, 3, 48, size) if n <= size}:
+            for values in (rng.random(size), rng.choice([0.5, 1.0, 2.0], size)):
+                assert nth_largest(values, n) == np.sort(values)[::-1][n - 1]
+    # the sample's bound is too high (the large values sit between the sampled ones):
+    # all values are partitioned and the answer is still right
+    values = np.zeros(SAMPLE_STRIDE * 40)
+    values[::SAMPLE_STRIDE] = 1.0
+    values[1] = 5.0
+    assert nth_largest(values, 41) == 1.0 and nth_largest(values, 42) == 0.0
 
 
 def test_the_commonest_syllables_bring_no_candidates_of_their_own():

@@ -73,7 +73,7 @@ def test_matched_features_credit_less_for_other_diacritics():
 
 
 def doc_of(*features):
-    text = {f: (1.0, 1.0, tuple(f.split("_"))) for f in features}
+    text = (tuple(features), (1.0,) * len(features))  # one text: names, weight factors
     return Doc(Entry("e", "faq", "E", {}), texts=[text], where={f: [(0, 1.0)] for f in features})
 
 

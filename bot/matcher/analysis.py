@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from sys import intern
 
 from bot.knowledge import Knowledge
 from bot.matcher.cues import CUES
@@ -130,6 +131,7 @@ class Analyzer:
         self.off_topic = [tuple(tokens(p)) for p in knowledge.off_topic]
         self.abroad = {tuple(t.plain for t in tokens(p)) for p in knowledge.abroad} - {()}
         self.home = {tuple(t.plain for t in tokens(p)) for p in knowledge.home} - {()}
+        self.place_starts = {phrase[0] for phrase in self.abroad | self.home}
         self.known: set[str] = set(self.stop_plain)
         for key in self.variants:
             self.known.update(key)
@@ -151,7 +153,9 @@ class Analyzer:
         changed = False
         i, count = 0, len(toks)
         while i < count:
-            if plains[i] not in trie:
+            # most syllables start no variant, nor one with the syllable after them
+            step = trie.get(plains[i])
+            if step is None or not step[1] and (i + 1 == count or plains[i + 1] not in step[0]):
                 out.append(toks[i])
                 i += 1
                 continue
@@ -169,7 +173,7 @@ class Analyzer:
                     else:
                         found = canon, stop
                         break
-                if found is None or self._overlaps(plains, toks, i + size - 1, size):
+                if found is None or size > 1 and self._overlaps(plains, toks, i + size - 1, size):
                     continue
                 canonical, stop = found
                 if size == 1:
@@ -256,7 +260,10 @@ class Analyzer:
         though a Vietnamese working abroad may well ask about one at home."""
         plains = [t.plain for t in terms]
         abroad = home = False
+        starts = self.place_starts
         for i in range(len(plains)):
+            if plains[i] not in starts:  # (most syllables begin no such phrase)
+                continue
             for n in (3, 2, 1):
                 phrase = tuple(plains[i:i + n])
                 if len(phrase) < n:
@@ -281,7 +288,7 @@ class Analyzer:
         synonym phrase or syllable pair spans two sentences, and in a message of
         several, the sentences around the question count less (``CONTEXT``)."""
         parts = segments(text) if repair is not None else [text]
-        focus = question_part(parts)
+        focus = question_part(parts) if len(parts) > 1 else 0  # one part: it is the question
         words = [syllables(part) for part in parts]
         literal = repair is not None and accented([w for part in words for w in part])
         toks: list[Term] = []
@@ -299,13 +306,16 @@ class Analyzer:
                 seg, _ = self._rewrite(seg)
             if seg:
                 seg[0].start = True
-                for t in seg:
-                    t.context = n != focus
+                if n != focus:  # around the question (every term is read as in it first)
+                    for t in seg:
+                        t.context = True
             toks.extend(seg)
         toks, aspect = self._mark(toks)
         # The story only steps back when the question itself names something: in
         # "Ba em mất tháng trước. Cho em hỏi điều kiện ra sao?" it holds the topic.
-        if sum(1 for t in toks if not t.context and not t.stop and not t.weak) < FOCUS_MIN:
+        # (A text of one part, as every entry text, has no story.)
+        if len(parts) > 1 and \
+                sum(1 for t in toks if not t.context and not t.stop and not t.weak) < FOCUS_MIN:
             for t in toks:
                 t.context = False
         return toks, aspect
@@ -313,7 +323,12 @@ class Analyzer:
 
 def features(terms: list[Term]) -> Features:
     """feature -> (weight factor, credit, exact forms) for unigrams and bigrams; a
-    feature seen twice keeps its stronger factor."""
+    feature seen twice keeps its stronger factor.
+
+    The feature names are interned (``sys.intern``): the index's and a question's are
+    then one string object per feature, in both build processes (marshal keeps the
+    mark), so the index keeps each once, and a question's lookups in the entries' dicts
+    of the index match by identity instead of reaching for another copy in memory."""
     feats: Features = {}
     prev = None
     for t in terms:
@@ -322,17 +337,19 @@ def features(terms: list[Term]) -> Features:
         if t.stop:
             continue
         factor = (WEAK if t.weak else 1.0) * (CONTEXT if t.context else 1.0)
-        old = feats.get(t.plain)
+        plain = intern(t.plain)
+        old = feats.get(plain)
         if old is None or factor > old[0]:
-            feats[t.plain] = (factor, t.credit, (t.exact,))
+            feats[plain] = (factor, t.credit, (t.exact,))
         if prev is not None and not t.start:
-            key = f"{prev.plain}_{t.plain}"
+            key = intern(f"{prev.plain}_{t.plain}")
             # a generic word next to a specific one makes a specific pair ("công an tỉnh")
             weak = prev.cue or t.cue or (prev.weak and t.weak)
             pair = (WEAK if weak else 1.0) * (CONTEXT if prev.context or t.context else 1.0)
             old = feats.get(key)
             if old is None or pair > old[0]:
-                feats[key] = (pair, min(prev.credit, t.credit), (prev.exact, t.exact))
+                credit = prev.credit if prev.credit <= t.credit else t.credit  # (min's, inline)
+                feats[key] = (pair, credit, (prev.exact, t.exact))
         prev = t
     return feats
 

@@ -17,9 +17,10 @@ import bot.matcher.fusion as fusion
 from bot.matcher.items import ItemRanker, asks_twice
 from bot.matcher.model import LogisticModel
 from bot.matcher.parallel import map_halves
-from bot.matcher.scoring import (HINT_AT, IMPORTED_PRIOR, LONG_AT, MAX_HITS, OFF_TOPIC,
-                                 OFF_TOPIC_DAMP, UNCOVERED_AT, UNCOVERED_MARGIN, Doc, Hit,
-                                 Match, decide, entry_score, matched_features, query_weights)
+from bot.matcher.scoring import (HINT_AT, IMPORTED_PRIOR, LONG_AT, MAX_HITS, NO_FILLERS,
+                                 OFF_TOPIC, OFF_TOPIC_DAMP, UNCOVERED_AT, UNCOVERED_MARGIN, Doc,
+                                 Hit, Match, Text, decide, entry_score, matched_features,
+                                 query_weights)
 from bot.matcher.typos import TypoRepair
 from bot.text import Token
 
@@ -54,19 +55,22 @@ class Scored:
 
 
 def indexed(analysed: list[tuple[Features, bool]], share: Callable[[Any, Any], Any]
-            ) -> tuple[list[Features], set[int], dict[str, tuple], dict[str, Any], int]:
+            ) -> tuple[list[Text], frozenset[int], dict[str, tuple], dict[str, Any], int]:
     """One entry as the index holds it (``Doc``), from its texts' features and whether
-    each is made only of stop words: the texts with features, those made of stop words,
-    feature -> ((text, weight factor), ...), feature -> exact form (a set when the
-    entry spells it two ways), and the number of features over all its texts.
+    each is made only of stop words: the texts with features (``Text``: its feature
+    names and their weight factors), those made of stop words, feature -> ((text, weight
+    factor), ...), feature -> exact form (a set when the entry spells it two ways), and
+    the number of features over all its texts.
 
     Ten thousand entries hold millions of small values, most of them alike (the same
     syllable pair with the same exact form and factors, in the same texts): each
     distinct one is kept once (``share``: dict.setdefault over one build), which halves
     the index's memory. The features come shared; here the (text, factor) lists, once
-    complete, become shared tuples. All these values are immutable (strings, and tuples
-    of numbers and strings)."""
-    texts: list[Features] = []
+    complete, become shared tuples, and so do the texts' factors. A text is two tuples,
+    not its features dict (a third of the memory, and of what the forked build sends
+    back): scoring only adds up its features' weights. All these values are immutable
+    (strings, and tuples of numbers and strings)."""
+    texts: list[Text] = []
     fillers: set[int] = set()
     where: dict[str, Any] = {}
     exact_forms: dict[str, Any] = {}
@@ -77,7 +81,8 @@ def indexed(analysed: list[tuple[Features, bool]], share: Callable[[Any, Any], A
         ti = len(texts)
         if filler:
             fillers.add(ti)
-        texts.append(feats)
+        factors = tuple([k for k, _, _ in feats.values()])
+        texts.append((tuple(feats), share(factors, factors)))
         length += len(feats)
         for f, (k, _, exact) in feats.items():
             if f in where:
@@ -91,7 +96,7 @@ def indexed(analysed: list[tuple[Features, bool]], share: Callable[[Any, Any], A
     for f, found in where.items():
         found = tuple(found)
         where[f] = share(found, found)
-    return texts, fillers, where, exact_forms, length
+    return texts, frozenset(fillers) if fillers else NO_FILLERS, where, exact_forms, length
 
 
 class Matcher:
@@ -176,7 +181,7 @@ class Matcher:
                 analysed = []
                 for text in entry.texts:
                     terms, _ = analyzer.analyze(text)
-                    analysed.append(({share(f, f): share(v, v)
+                    analysed.append(({f: share(v, v)  # (the names come interned)
                                       for f, v in features(terms).items()},
                                      any(t.filler for t in terms)))
                 every = [feats for feats, _ in analysed] \
@@ -187,7 +192,7 @@ class Matcher:
         return map_halves(work, entries, [len(entry.texts) for entry in entries], meanwhile,
                           extra)
 
-    def _add(self, entry: Entry, texts: list[Features], fillers: set[int],
+    def _add(self, entry: Entry, texts: list[Text], fillers: frozenset[int],
              where: dict[str, tuple], exact: dict[str, Any], length: int) -> None:
         """Add an entry, as ``indexed`` read it."""
         index = len(self.docs)
@@ -286,10 +291,13 @@ class Matcher:
         filler = any(t.filler for t in terms)
         docs, postings = self.docs, self.postings
         candidates = self.candidates.select(feats, weights)
-        wanted = [(f, credit, exact, any(e != t for e, t in zip(exact, f.split("_"))))
+        # typed with diacritics: its exact forms, joined as the feature is, are not it
+        # (neither form has a "_" of its own)
+        wanted = [(f, credit, exact, "_".join(exact) != f)
                   for f, (_, credit, exact) in feats.items() if f in postings]
         matched = {i: matched_features(docs[i], wanted) for i in candidates}
-        coverage = {i: sum([weights[f] * c for f, c in m.items() if f in weights]) / total
+        # (a matched feature is in the index, so it has a weight)
+        coverage = {i: sum([weights[f] * c for f, c in m.items()]) / total
                     for i, m in matched.items()}
         shortlist = self.candidates.shortlist(coverage)
         long_share = min(1.0, LONG_AT / max(content, 1))

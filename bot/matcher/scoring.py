@@ -52,18 +52,23 @@ EVIDENCE = 6.0  # matched weight below which a match counts as thin (see entry_s
 UNKNOWN_PAIR = 0.5  # weight of a syllable pair with an unknown syllable, per unknown syllable
 
 
+# One text of an entry as the index keeps it: its feature names, and their weight
+# factors (as ``features`` gives them), in the same order.
+Text = tuple[tuple[str, ...], tuple[float, ...]]
+NO_FILLERS: frozenset[int] = frozenset()  # (most entries: one object for all)
+
+
 @dataclass(slots=True)
 class Doc:
     """One entry as the index holds it."""
     entry: Entry
     # feature -> its exact form in the entry (a set when the entry spells it two ways)
     exact: dict[str, Any] = field(default_factory=dict)
-    # per text: feature -> (weight factor, credit, exact forms), as features() gives it
-    texts: list[Features] = field(default_factory=list)
+    texts: list[Text] = field(default_factory=list)
     totals: list[float] | None = None  # per text: its features' weight (when first scored)
     # feature -> (text, weight factor) of each text that has it (a tuple once indexed)
     where: dict[str, Any] = field(default_factory=dict)
-    fillers: set[int] = field(default_factory=set)  # texts made only of stop words
+    fillers: frozenset[int] = NO_FILLERS  # texts made only of stop words
     prior: float = 1.0  # imported catalog entries yield to the office's own
     length: int = 0  # features over all its texts (BM25's document length)
 
@@ -165,8 +170,8 @@ def entry_score(doc: Doc, matched: dict[str, float], weights: dict[str, float],
     # pair with the question matches on single syllables only, weak evidence.
     totals = doc.totals
     if totals is None:
-        totals = doc.totals = [sum(idf[f] * v[0] for f, v in text.items()) or 1.0
-                               for text in doc.texts]
+        totals = doc.totals = [sum(idf[f] * k for f, k in zip(names, factors)) or 1.0
+                               for names, factors in doc.texts]
     best = 0.0
     for ti, q in enumerate(got_q):
         if q and (not filler or ti in doc.fillers):

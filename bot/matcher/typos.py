@@ -17,6 +17,7 @@ from bot.matcher.analysis import Analyzer, Term
 from bot.text import is_syllable, telex_candidates
 
 CORRECTED = 0.75  # credit for a syllable repaired from a typo
+_NONE: frozenset[str] = frozenset()
 
 
 def _dropped_letter(typed: str, word: str) -> bool:
@@ -40,6 +41,11 @@ class TypoRepair:
         self.idf = idf
         self.max_idf = max_idf
         self.targets = sorted(targets)
+        # A repair is one or two edits away, so only a syllable of about the typed one's
+        # length can be one: ``nearest`` compares those alone.
+        self.targets_of_length: dict[int, list[str]] = {}
+        for word in self.targets:
+            self.targets_of_length.setdefault(len(word), []).append(word)
         self.right_of: dict[str, set[str]] = {}
         self.left_of: dict[str, set[str]] = {}
         for a, b in pairs:
@@ -95,10 +101,12 @@ class TypoRepair:
 
     def in_context(self, plain: str, prev: str, after: str) -> str | None:
         """The knowledge syllable one edit away that forms a known pair with a neighbour."""
-        options = self.right_of.get(prev, set()) | self.left_of.get(after, set())
-        close = [option for option in options
-                 if OSA.distance(plain, option, score_cutoff=1) <= 1]
-        return min(close, key=lambda option: self._rank(plain, option), default=None)
+        options = self.right_of.get(prev, _NONE) | self.left_of.get(after, _NONE)
+        # a common neighbour ("dùng", "cấp") has hundreds: compared in one C loop
+        close = process.extract(plain, options, scorer=OSA.distance, score_cutoff=1,
+                                limit=None) if options else ()
+        return min((option for option, _, _ in close),
+                   key=lambda option: self._rank(plain, option), default=None)
 
     def _rank(self, typed: str, word: str) -> tuple[bool, float, str]:
         """Among equally close repairs: a letter left out first (the commonest phone
@@ -119,7 +127,9 @@ class TypoRepair:
         if len(plain) < 4 or not self.targets:
             return None
         edits = 1 if len(plain) < 8 else 2
-        found = process.extract(plain, self.targets, scorer=OSA.distance,
-                                score_cutoff=edits, limit=None)
+        near = [word for length in range(len(plain) - edits, len(plain) + edits + 1)
+                for word in self.targets_of_length.get(length, ())]
+        found = process.extract(plain, near, scorer=OSA.distance, score_cutoff=edits,
+                                limit=None)
         return min(((d, *self._rank(plain, word)) for word, d, _ in found),
                    default=(None,) * 4)[3]
