@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,7 +150,14 @@ class Bm25:
         self.k1, self.b = k1, b
         self.idf = {t: math.log(1 + (n - m + 0.5) / (m + 0.5)) for t, m in df.items()}
 
-    def score(self, i: int, query: set[str]) -> float:
+    def known(self, query: set[str]) -> list[str]:
+        """The query's tokens some doc has, in the query's own order: ``score`` over
+        them sums the same terms in the same order, without trying the others per doc
+        (a long message has dozens of words no item uses)."""
+        idf = self.idf
+        return [t for t in query if t in idf]
+
+    def score(self, i: int, query: Iterable[str]) -> float:
         counts, k1 = self.tf[i], self.k1
         norm = k1 * (1 - self.b + self.b * self.lengths[i] / self.avg)
         return sum(self.idf[t] * f * (k1 + 1) / (f + norm)
@@ -205,6 +213,8 @@ class ItemRanker:
         self.units = [quantities(terms).union(*(quantities(q) for q in answers.terms[a.key]))
                       for a, terms in zip(items, texts)]
         self.ages = [stated_ages(a.text) for a in items]
+        # the parts each answer gives (answers.GIVES), read once rather than per question
+        self.gives = [frozenset(p for p, g in GIVES.items() if g.search(a.text)) for a in items]
 
     def candidates(self, terms: list[Term], aspect: str | None, parts: set[str],
                    hits: list[Hit]) -> list[Candidate]:
@@ -214,8 +224,9 @@ class ItemRanker:
         focus = set(tokens([t for t in terms if not t.context])) or query
         asked = quantities(terms)
         years = asked_ages(terms)
-        wanted = [GIVES[p] for p in sorted(parts | ({aspect} if aspect else set()))
-                  if p in GIVES]
+        wanted = [p for p in sorted(parts | ({aspect} if aspect else set())) if p in GIVES]
+        q_asked, q_told = self.questions.known(query), self.texts.known(query)
+        f_asked, f_told = self.questions.known(focus), self.texts.known(focus)
         found: dict[str, Candidate] = {}
         for rank, hit in enumerate(hits[:ENTRIES]):
             ranked = {h.answer.key: h for h in
@@ -230,16 +241,15 @@ class ItemRanker:
                                                          asks=self.answers.asks[answer.key])
                 found[answer.key] = Candidate(item, rank, [
                     item.score, float(item.sure), 0.0,
-                    self.questions.score(i, query), 0.0,
-                    self.texts.score(i, query), 0.0,
+                    self.questions.score(i, q_asked), 0.0,
+                    self.texts.score(i, q_told), 0.0,
                     hit.score, float(rank == 0), float(rank == 1),
                     float(answer.entry_id != hit.entry.id),
                     float(aspect is not None and aspect in self.answers.asks[answer.key]),
                     0.0, 0.0, 0.0,
-                    self.questions.score(i, focus), 0.0, self.texts.score(i, focus),
+                    self.questions.score(i, f_asked), 0.0, self.texts.score(i, f_told),
                     len(asked & self.units[i]) / len(asked) if asked else 0.0,
-                    sum(bool(g.search(answer.text)) for g in wanted) / len(wanted)
-                    if wanted else 0.0,
+                    sum(p in self.gives[i] for p in wanted) / len(wanted) if wanted else 0.0,
                     *_age_fit(years, self.ages[i])])
         out = list(found.values())
         if out:
