@@ -80,9 +80,10 @@ def opens_follow_up(text: str) -> bool:
 def read(ctx: Context, text: str, match: Match, state: UserState) -> Followed | None:
     """The message as a follow-up on the topic, or None to answer it afresh."""
     entry = current(ctx, state)
-    if entry is None or match.reason == "off_topic" or (
+    if entry is None or match.reason in ("off_topic", "uncovered") or (
             match.hits and match.hits[0].entry.id == entry.id and match.status == "answer"):
-        return None  # no topic, another domain, or it names the topic itself
+        return None  # no topic, another domain or a procedure we do not guide ("còn hộ
+        # chiếu ngoại giao thì sao" after a passport), or it names the topic itself
     read_ = ctx.matcher.read(text)  # the part asked, even where the match dropped it
     terms, aspect = read_  # (an answer about a guide or a faq has no parts)
     own = [t.plain for t in terms if not (t.stop or t.weak or t.filler)

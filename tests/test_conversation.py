@@ -201,3 +201,9 @@ def test_a_procedure_we_do_not_guide_is_named_not_answered_with_a_neighbour(
     # the guided neighbour is still answered when it is what is asked
     assert matcher.match(question.replace("ngoại giao", "phổ thông")
                          .replace("đăng kiểm", "đăng ký")).hits[0].entry.id == ours
+
+
+def test_a_procedure_we_do_not_guide_is_no_follow_up_of_its_neighbour(conversation):
+    say(conversation, "làm hộ chiếu cần giấy tờ gì")
+    reply = say(conversation, "còn hộ chiếu ngoại giao thì sao")[0]
+    assert "chưa có hướng dẫn về thủ tục" in reply.text
