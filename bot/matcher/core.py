@@ -432,6 +432,12 @@ class Matcher:
                           None)
         if status == "answer" and hits[0].entry.kind != "procedure":
             aspect = None  # only procedures have parts to lead with
+        aside = read.aside
+        if status == "unknown" and item is None and aside is not None and not off and \
+                aside.score >= UNCOVERED_AT and aside.score > max(read.raw, default=0.0):
+            # unknown either way: the procedure it names best is one we do not guide, so
+            # the reply says which, rather than nothing
+            return Match(question, status, aspect, [aside], "uncovered")
         return Match(question, status, aspect, hits, "off_topic" if off else "", item,
                      tuple(sorted(parts)), second)
 
