@@ -87,9 +87,9 @@ def show(ctx: Context, entry: Entry, aspect: str | None, state: UserState) -> li
 def unknown(ctx: Context, match: Match | None = None) -> Reply:
     hotline = ctx.knowledge.hotline
     hint = match.hits[0] if match is not None and match.hits and \
-        match.reason not in ("off_topic", "uncovered") and match.hits[0].score >= HINT_AT \
-        else None
-    if match is not None and match.reason == "uncovered":  # a procedure we do not guide
+        match.reason not in ("off_topic", "uncovered", "aside") and \
+        match.hits[0].score >= HINT_AT else None
+    if match is not None and match.reason in ("uncovered", "aside"):  # one we do not guide
         named = match.hits[0].entry
         agency = named.get("agency")
         lead = (f"Mình chưa có hướng dẫn về thủ tục “{named.title}”."

@@ -102,7 +102,9 @@ def read(ctx: Context, text: str, match: Match, state: UserState) -> Followed | 
     # trú fits its item better than it names chứng thực chữ ký); the topic's part asked
     # needs a sure one.
     bar = max(HINT_AT, item.score) if item is not None else SUGGEST_AT
-    if match.hits and match.hits[0].entry.id != entry.id and match.hits[0].score >= bar \
+    named = match.hits if match.reason != "aside" else []  # (a procedure we do not guide,
+    # named less surely than would end the topic: no new topic of ours)
+    if named and named[0].entry.id != entry.id and named[0].score >= bar \
             and len(own) >= 2 and not _still_likely(match, entry):
         return None
     if item is not None:

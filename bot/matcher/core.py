@@ -26,6 +26,10 @@ from bot.text import Token
 
 CACHE_SIZE = 4096  # questions whose match is kept (first in, first out)
 TOPIC_WORDS = 3  # content syllables up to which an unsure question may be a bare topic
+# share of its matched weight that a procedure we do not guide must have in words no
+# guided entry has (chosen with bench/fit_entries.py: of 0, .15, .25, .35 the one that
+# set aside the most out-of-scope questions for the same in-scope ones)
+OWN_SHARE = 0.15
 TOPIC_SHARED = 3  # names that must share a one-syllable topic ("xe") outside a field name
 
 
@@ -328,8 +332,9 @@ class Matcher:
 
     def _aside(self, feats: Features, weights: dict[str, float], total: float,
                long_share: float, filler: bool, damp: float) -> Hit | None:
-        """The procedure we do not guide that the question names best, scored by the
-        analyser as a guided entry is (its own postings and shortlist)."""
+        """The procedure we do not guide that the question names best, by a word no guided
+        entry has, scored by the analyser as a guided entry is (its own postings and
+        shortlist)."""
         docs, postings = self.docs, self.aside_postings
         wanted = [(f, credit, exact, "_".join(exact) != f)
                   for f, (_, credit, exact) in feats.items() if f in postings]
@@ -337,11 +342,15 @@ class Matcher:
         weights = {**{f: self.max_idf * k for f, (k, _, _) in feats.items()
                       if f in postings and f not in weights}, **weights}
         best = None
+        guided = self.postings
         for i in self.aside.select(feats, weights):
             matched = matched_features(docs[i], wanted)
-            if not matched:
-                continue
-            coverage = sum([weights[f] * c for f, c in matched.items()]) / total
+            got = sum([weights[f] * c for f, c in matched.items()])
+            own = sum([weights[f] * c for f, c in matched.items() if f not in guided])
+            if not got or own < OWN_SHARE * got:
+                continue  # named by words of its own ("karaoke", "ngoại giao") or not at
+                # all: "mang quốc tịch Việt Nam" is no "xin thôi quốc tịch Việt Nam"
+            coverage = got / total
             score = round(damp * docs[i].prior * entry_score(
                 docs[i], matched, weights, total, coverage, self.aside_idf, long_share,
                 filler), 4)
@@ -436,8 +445,9 @@ class Matcher:
         if status == "unknown" and item is None and aside is not None and not off and \
                 aside.score >= UNCOVERED_AT and aside.score > max(read.raw, default=0.0):
             # unknown either way: the procedure it names best is one we do not guide, so
-            # the reply says which, rather than nothing
-            return Match(question, status, aspect, [aside], "uncovered")
+            # the reply says which, rather than nothing ("aside": not sure enough to be
+            # "uncovered", which also ends a conversation's topic)
+            return Match(question, status, aspect, [aside], "aside")
         return Match(question, status, aspect, hits, "off_topic" if off else "", item,
                      tuple(sorted(parts)), second)
 

@@ -85,6 +85,8 @@ class Match:
     status: str  # "answer", "suggest" or "unknown"
     aspect: str | None
     hits: list[Hit] = field(default_factory=list)
+    # why unknown: "empty", "off_topic", "uncovered" (a procedure we do not guide is
+    # named, surely) or "aside" (it is the likeliest named, less surely)
     reason: str = ""
     answer: ItemHit | None = None  # the answer item of the best entry that was asked
     parts: tuple[str, ...] = ()  # every part asked by a sharp cue, sorted ("bao lâu, ở đâu")
