@@ -110,6 +110,8 @@ def read(ctx: Context, text: str, match: Match, state: UserState) -> Followed | 
     if item is not None:
         return Followed(entry, aspect, item)
     familiar = _familiar(ctx, entry, own)
+    if len(own) == 1 and not familiar and _names_others(ctx, text, entry):
+        return None  # a bare topic of others ("thuế" after tạm trú): a new question
     if len(own) <= 1 or (aspect or opens_follow_up(text)) and familiar:
         return Followed(entry, aspect, None)  # a part, or nothing of its own
     if not familiar or match.status == "answer":
@@ -131,6 +133,12 @@ def _still_likely(match: Match, entry: Entry) -> bool:
     first = match.hits[0].score
     return any(h.entry.id == entry.id and h.score >= max(HINT_AT, STILL * first)
                for h in match.hits[1:SHOWN])
+
+
+def _names_others(ctx: Context, text: str, entry: Entry) -> bool:
+    """Is the message a bare topic that names procedures other than the topic's?"""
+    named = ctx.matcher.named_topic(ctx.matcher.scored(text))
+    return bool(named) and all(h.entry.id != entry.id for h in named)
 
 
 def _familiar(ctx: Context, entry: Entry, words: list[str]) -> bool:

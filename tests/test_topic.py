@@ -312,3 +312,10 @@ def test_the_topic_stays_when_the_message_names_it_too(conversation):
     reply = say(conversation, "mất bao lâu có biển số")[0]
     assert "Đăng ký xe, cấp biển số lần đầu" in reply.text
     assert conversation.storage.get_state("terminal", "u1")["topic"]["entry"] == "dang-ky-xe"
+
+
+def test_a_bare_topic_of_other_procedures_is_a_new_question(conversation):
+    say(conversation, "đăng ký tạm trú ở đâu")
+    reply = say(conversation, "thuế")[0]
+    assert "Đăng ký tạm trú" not in reply.text.split("\n")[0]
+    assert any("mã số thuế" in o.label.lower() for o in reply.options), reply
