@@ -111,7 +111,7 @@ def read(ctx: Context, text: str, match: Match, state: UserState) -> Followed | 
         return Followed(entry, aspect, item)
     familiar = _familiar(ctx, entry, own)
     if len(own) == 1 and not familiar and _names_others(ctx, text, entry):
-        return None  # a bare topic of others ("thuế" after tạm trú): a new question
+        return None  # a bare topic of others ("xe" after tạm trú): a new question
     if len(own) <= 1 or (aspect or opens_follow_up(text)) and familiar:
         return Followed(entry, aspect, None)  # a part, or nothing of its own
     if not familiar or match.status == "answer":
@@ -136,7 +136,8 @@ def _still_likely(match: Match, entry: Entry) -> bool:
 
 
 def _names_others(ctx: Context, text: str, entry: Entry) -> bool:
-    """Is the message a bare topic that names procedures other than the topic's?"""
+    """Is the message a bare topic that names procedures other than the topic's ("xe"
+    after tạm trú)? Not one the topic's own words fold into: "thuế" is "thuê" there."""
     named = ctx.matcher.named_topic(ctx.matcher.scored(text))
     return bool(named) and all(h.entry.id != entry.id for h in named)
 
