@@ -57,7 +57,9 @@ def synthetic(base: Knowledge, size: int, seed: int = 7) -> Knowledge:
     words = catalog_words(base)
     real = list(base.entries.values())
     knowledge = Knowledge(root=base.root, synonyms=base.synonyms, stopwords=base.stopwords,
-                          generic=base.generic, off_topic=base.off_topic, office=base.office)
+                          generic=base.generic, off_topic=base.off_topic, abroad=base.abroad,
+                          home=base.home, office=base.office,
+                          uncovered=base.uncovered)  # the procedures not guided, as bundled
     for entry in real:
         knowledge.entries[entry.id] = entry
     knowledge.answers, knowledge._answers_for = base.answers, base._answers_for  # curated

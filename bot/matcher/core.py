@@ -53,9 +53,17 @@ class Scored:
     raw: list[float] = field(default_factory=list)  # their analyser scores
     rows: list[list[float]] = field(default_factory=list)  # their fusion.FEATURES values
     parts: set[str] = field(default_factory=set)  # every part asked by a sharp cue
-    # the procedure we do not guide (knowledge.uncovered) that the question names best,
-    # with the analyser's score; None when none is shortlisted
-    aside: Hit | None = None
+    # finds the procedure we do not guide (knowledge.uncovered) that the question names
+    # best, with the analyser's score (``aside``: looked for only when asked, as most
+    # questions are sure of a guided entry)
+    find_aside: Callable[[], Hit | None] | None = field(default=None, repr=False)
+    _aside: tuple = field(default=(), repr=False)
+
+    @property
+    def aside(self) -> Hit | None:
+        if not self._aside:
+            self._aside = (self.find_aside() if self.find_aside else None,)
+        return self._aside[0]
 
 
 def indexed(analysed: list[tuple[Features, bool]], share: Callable[[Any, Any], Any]
@@ -316,7 +324,7 @@ class Matcher:
                     docs[i], matched[i], weights, total, coverage[i], self.idf, long_share,
                     filler), 4)) for i in shortlist if matched[i]]
         found = [(i, s) for i, s in found if s > 0 and kind in (None, docs[i].entry.kind)]
-        aside = self._aside(feats, weights, total, long_share, filler, damp) \
+        aside = (lambda: self._aside(feats, weights, total, long_share, filler, damp)) \
             if self.aside_postings and kind is None else None
         unknown = sum(w for f, w in weights.items() if f not in postings) / total
         parts = self.analyzer.aspects(terms)
@@ -335,15 +343,21 @@ class Matcher:
         """The procedure we do not guide that the question names best, by a word no guided
         entry has, scored by the analyser as a guided entry is (its own postings and
         shortlist)."""
-        docs, postings = self.docs, self.aside_postings
+        docs, postings, guided = self.docs, self.aside_postings, self.postings
         wanted = [(f, credit, exact, "_".join(exact) != f)
                   for f, (_, credit, exact) in feats.items() if f in postings]
+        # only a name with a word of its own can be named (OWN_SHARE): the question must
+        # have one, and only the names that have one are read
+        having = {i for f, *_ in wanted if f not in guided for i in postings[f]}
+        if not having:
+            return None
         # a pair only these have is weighed as a rare one (no guided entry has it)
         weights = {**{f: self.max_idf * k for f, (k, _, _) in feats.items()
                       if f in postings and f not in weights}, **weights}
         best = None
-        guided = self.postings
         for i in self.aside.select(feats, weights):
+            if i not in having:
+                continue
             matched = matched_features(docs[i], wanted)
             got = sum([weights[f] * c for f, c in matched.items()])
             own = sum([weights[f] * c for f, c in matched.items() if f not in guided])
@@ -387,9 +401,11 @@ class Matcher:
         do ("hộ chiếu ngoại giao" beside "hộ chiếu")? By the analyser's scores, the
         bar fitted on the development sets (bench/fit_entries.py: UNCOVERED_AT,
         UNCOVERED_MARGIN)."""
-        if read.aside is None or read.off:
-            return False
         best = max(read.raw, default=0.0)
+        if read.off or best + UNCOVERED_MARGIN > 1.0:  # (no score is above 1)
+            return False
+        if read.aside is None:
+            return False
         return read.aside.score >= UNCOVERED_AT and read.aside.score >= best + UNCOVERED_MARGIN
 
     def _ranked(self, read: Scored) -> tuple[list[Hit], str]:
@@ -441,8 +457,8 @@ class Matcher:
                           None)
         if status == "answer" and hits[0].entry.kind != "procedure":
             aspect = None  # only procedures have parts to lead with
-        aside = read.aside
-        if status == "unknown" and item is None and aside is not None and not off and \
+        aside = read.aside if status == "unknown" and item is None and not off else None
+        if aside is not None and \
                 aside.score >= UNCOVERED_AT and aside.score > max(read.raw, default=0.0):
             # unknown either way: the procedure it names best is one we do not guide, so
             # the reply says which, rather than nothing ("aside": not sure enough to be
