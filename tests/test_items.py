@@ -120,3 +120,27 @@ def test_the_ages_and_quantities_a_question_states_are_read(matcher):
     assert asked_ages(terms) == [4, 14]
     assert quantities(terms) == {"age", "year"}
     assert quantities(matcher.terms("Năm 2010 bố tôi mua đất")) == set()
+
+
+def test_words_the_first_entry_never_uses_do_not_hide_its_items(matcher):
+    """ "mới" ("con tôi mới 8 tuổi") is no word of the identity card's items; it used to
+    keep every item out, so that the card answered. Without it the question asks what
+    the item on the age one must apply at answers."""
+    from bot.matcher import features
+
+    question = "Con tôi mới 8 tuổi, có bắt buộc phải làm thẻ căn cước cho cháu không?"
+    terms, aspect = matcher.read(question)
+    keys = [h.answer.key for h in matcher.answers.ranked(
+        "cap-the-can-cuoc", features(terms), aspect, matcher.analyzer.aspects(terms), True)]
+    assert "cap-the-can-cuoc#bat-buoc-tu-14-tuoi" in keys
+    assert matcher.answers.ranked("cap-the-can-cuoc", features(terms), aspect,
+                                  matcher.analyzer.aspects(terms)) == []
+
+
+def test_an_off_topic_word_cut_from_a_knowledge_phrase_keeps_the_item(matcher):
+    question = ("Lương đóng bảo hiểm của tôi cao, trợ cấp thất nghiệp có bị giới hạn "
+                "mức tối đa không?")
+    match = matcher.match(question)
+    assert match.reason != "off_topic"
+    assert match.answer is not None
+    assert match.answer.answer.key == "tro-cap-that-nghiep#muc-toi-da"

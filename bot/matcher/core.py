@@ -156,7 +156,8 @@ class Matcher:
         for phrase in self.analyzer.off_topic:
             if phrase and not self._known_phrase(phrase):
                 phrases.setdefault(phrase[0].plain, []).append(phrase)
-        self.off_topic = OffTopic(phrases, self.vocabulary | self.analyzer.stop_plain)
+        self.off_topic = OffTopic(phrases, self.vocabulary | self.analyzer.stop_plain,
+                                  (terms for terms, _ in analysed.values()))
         self.answers = AnswerIndex(knowledge, self.analyzer, self.idf, self.max_idf, read,
                                    analysed)
         self.items = ItemRanker(knowledge, self.analyzer, self.answers, item_model,

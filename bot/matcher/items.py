@@ -230,7 +230,7 @@ class ItemRanker:
         found: dict[str, Candidate] = {}
         for rank, hit in enumerate(hits[:ENTRIES]):
             ranked = {h.answer.key: h for h in
-                      self.answers.ranked(hit.entry.id, feats, aspect, parts)}
+                      self.answers.ranked(hit.entry.id, feats, aspect, parts, rank == 0)}
             # only the items the phrase scorer ranks: an item that shares none of the
             # question's own words (nor, for a bare question, its part) does not lead
             for answer in self.knowledge.answers_for(hit.entry.id):
