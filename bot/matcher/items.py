@@ -75,11 +75,14 @@ _AGES = re.compile(r"(?:(?P<from>tu (?:du )?)(?P<a>\d+)(?: tuoi)? den (?P<below>
                    r"|(?P<n>\d+)) tuoi")
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d")  # "năm 2010", "tháng 3/2025": when, in a story
+
+
 def tokens(terms: list[Term]) -> list[str]:
     """Folded syllables and the pairs of adjacent ones within a sentence."""
     out, last = [], None
     for t in terms:
-        if not t.plain.isalnum():
+        if not t.plain.isalnum() or _YEAR.fullmatch(t.plain):
             last = None
             continue
         out.append(t.plain)
