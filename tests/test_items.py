@@ -144,3 +144,31 @@ def test_an_off_topic_word_cut_from_a_knowledge_phrase_keeps_the_item(matcher):
     assert match.reason != "off_topic"
     assert match.answer is not None
     assert match.answer.answer.key == "tro-cap-that-nghiep#muc-toi-da"
+
+
+def test_a_nearly_as_probable_item_answers_beside_the_first(matcher):
+    """Two items about as likely ("bé 4 tuổi": the one on children 6 to 14, the one on
+    children under 6): the reply gives both rather than bet on one. Without the near
+    tie, a second item needs a message asking two things."""
+    from bot.matcher.items import NEAR_TIE, asks_twice
+
+    question = "be 4 tuoi lam can cuoc co phai chup anh lay van tay khong"
+    terms, _ = matcher.read(question)
+    assert not asks_twice(terms)
+    match = matcher.match(question)
+    keys = {match.answer.answer.key, match.second.answer.key if match.second else None}
+    assert "cap-the-can-cuoc#tre-duoi-6-tuoi" in keys
+    assert match.second.probability >= match.answer.probability - NEAR_TIE
+
+
+def test_a_second_item_is_a_near_tie_or_answers_a_second_question(matcher):
+    from bot.matcher.items import NEAR_TIE, asks_twice
+
+    for question in ("lam can cuoc cho con 10 tuoi co can bo me di cung khong",
+                     "khai sinh cho con có mất tiền không, làm ở đâu",
+                     "đăng ký tạm trú online được không"):
+        match = matcher.match(question)
+        if match.second is not None:
+            terms, _ = matcher.read(question)
+            assert asks_twice(terms) or \
+                match.second.probability >= match.answer.probability - NEAR_TIE
