@@ -63,6 +63,7 @@ FEATURES = (
                      # item's answer states ("dưới 6 tuổi", "từ đủ 6 đến dưới 14 tuổi")
     "age_out",       # the item states ages and none fits the question's
 )
+_AGE_IN, _AGE_OUT = FEATURES.index("age_in"), FEATURES.index("age_out")
 # a number's unit, folded, as a question or an answer writes it after the number
 UNITS = {"tuoi": "age", "t": "age", "thang": "month", "nam": "year", "ngay": "day",
          "tuan": "week", "trieu": "money", "dong": "money", "nghin": "money", "k": "money",
@@ -288,7 +289,10 @@ class ItemRanker:
         scored = [(self.model.probability(c.row), n, c) for n, c in
                   enumerate(self.candidates(terms, aspect, parts, hits))]
         scored = [t for t in scored if t[0] >= self.model.threshold]
-        scored.sort(key=lambda t: (-t[0], -t[1]))
+        # of two about as probable (within NEAR_TIE), the one whose ages fit the age
+        # asked leads ("bé 4 tuổi": the item on children under 6, not the one on 6 to 14)
+        scored.sort(key=lambda t: (-(t[0] + NEAR_TIE * (t[2].row[_AGE_IN] - t[2].row[_AGE_OUT])),
+                                   -t[1]))
         return [(ItemHit(c.item.answer, c.item.score, c.item.sure, round(p, 4), c.item.asks),
                  c.rank) for p, _, c in scored]
 
