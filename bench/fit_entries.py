@@ -61,7 +61,7 @@ DEV = [DATA / "eval.tsv", DATA / "eval_holdout.tsv", DATA / "eval_holdout2.tsv",
        DATA / "oos_dev.tsv", DATA / "oos_blind.tsv", DATA / "eval_topics.tsv"]
 SEED, FOLDS = 7, 5
 COST, CWRONG, OOS_ANSWERED, REJECT = 10, 0.01, 0.01, 0.975
-LOST = 5  # an in-scope question told "not guided": costs this many out-of-scope caught
+LOST = 10  # an in-scope question told "not guided" costs as a wrong answer: this many caught
 BINS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01]
 
 
@@ -87,7 +87,8 @@ def dataset(matcher: Matcher, rows):
         ids = [e.id for e in s.entries]
         x = np.array(s.rows) if s.rows else np.zeros((0, len(FEATURES)))
         y = np.array([float(is_right(expected, i)) for i in ids])
-        aside = (s.aside.score, max(s.raw, default=0.0)) if s.aside and not s.off else None
+        aside = (s.aside.score, max(s.raw, default=0.0)) \
+            if s.aside and not s.off and not matcher.named_topic(s) else None
         out.append((expected, style, ids, x, y, aside))
     return out
 
@@ -98,7 +99,7 @@ def set_aside(data) -> dict:
     ``LOST`` times the in-scope ones it would take from their entry."""
     best, key = {"uncovered_at": 1.1, "uncovered_margin": 0.0}, (0, 0.0, 0.0)
     for at in [round(0.2 + 0.05 * i, 2) for i in range(15)]:
-        for margin in (-0.1, -0.05, 0.0, 0.05, 0.1, 0.15, 0.2, 0.3):
+        for margin in (0.0, 0.05, 0.1, 0.15, 0.2, 0.3):  # never above a guided entry
             caught = [d[0] == "-" for d in data
                       if d[5] and d[5][0] >= at and d[5][0] >= d[5][1] + margin]
             gain = sum(caught) - LOST * (len(caught) - sum(caught))

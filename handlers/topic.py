@@ -25,13 +25,14 @@ import time
 from dataclasses import dataclass
 
 from bot.knowledge import Entry
-from bot.matcher import HINT_AT, PROMOTE_AT, SUGGEST_AT, ItemHit, Match
+from bot.matcher import HINT_AT, PROMOTE_AT, SHOWN, SUGGEST_AT, ItemHit, Match
 from bot.matcher.answers import PARTICLES
 from bot.text import fold
 from handlers.context import Context
 from handlers.state import Topic, UserState
 
 TOPIC_MINUTES = 30
+STILL = 0.3  # share of the first hit's score from which the topic, named too, is still meant
 # Openings of a follow-up, folded: "còn…", "thế còn…", "vậy…", "rồi…", "nếu…"
 _OPENS = re.compile(r"^(?:(?:the|vay|roi|nhung|the thi|vay thi)\s+)?(?:con|vay|the|roi|neu|"
                     r"nhu vay|vay con|the con|con neu)\b")
@@ -102,7 +103,7 @@ def read(ctx: Context, text: str, match: Match, state: UserState) -> Followed | 
     # needs a sure one.
     bar = max(HINT_AT, item.score) if item is not None else SUGGEST_AT
     if match.hits and match.hits[0].entry.id != entry.id and match.hits[0].score >= bar \
-            and len(own) >= 2:
+            and len(own) >= 2 and not _still_likely(match, entry):
         return None
     if item is not None:
         return Followed(entry, aspect, item)
@@ -118,6 +119,16 @@ def read(ctx: Context, text: str, match: Match, state: UserState) -> Followed | 
     if expanded.status != "unknown" and expanded.hits[0].entry.id == entry.id:
         return Followed(entry, expanded.aspect, expanded.answer)
     return None
+
+
+def _still_likely(match: Match, entry: Entry) -> bool:
+    """Is the topic itself among the entries the message names, likely enough to be
+    the one meant ("mất bao lâu có biển số" after registering a new car: the card on
+    re-issued plates names it more surely, the first registration is still likely)?
+    The conversation tells them apart where the message alone cannot."""
+    first = match.hits[0].score
+    return any(h.entry.id == entry.id and h.score >= max(HINT_AT, STILL * first)
+               for h in match.hits[1:SHOWN])
 
 
 def _familiar(ctx: Context, entry: Entry, words: list[str]) -> bool:

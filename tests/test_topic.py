@@ -302,3 +302,13 @@ def test_zalo_wishes_numbers_and_asking_a_person_answered_on_telegram(tmp_path, 
         assert "9" not in logged  # a wrong number is not a question for staff
     finally:
         both.close()
+
+
+def test_the_topic_stays_when_the_message_names_it_too(conversation):
+    """'mất bao lâu có biển số' names re-issued plates more surely than a first
+    registration; after a question about registering a new car the topic is meant."""
+    say(conversation, "đăng ký xe ô tô mới mua thì làm ở đâu")
+    assert conversation.storage.get_state("terminal", "u1")["topic"]["entry"] == "dang-ky-xe"
+    reply = say(conversation, "mất bao lâu có biển số")[0]
+    assert "Đăng ký xe, cấp biển số lần đầu" in reply.text
+    assert conversation.storage.get_state("terminal", "u1")["topic"]["entry"] == "dang-ky-xe"

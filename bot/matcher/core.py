@@ -120,7 +120,8 @@ class Matcher:
         self._cache: dict[str, Match] = {}
         self._headings: dict[str, tuple[Term, ...]] = {}  # name or field -> its syllables
         self.docs: list[Doc] = []
-        self.postings: dict[str, list[int]] = {}
+        self.postings: dict[str, list[int]] = {}  # of the guided entries
+        self.aside_postings: dict[str, list[int]] = {}  # of knowledge.uncovered
         collecting = gc.isenabled()
         gc.disable()  # millions of small objects: cyclic GC passes would double the time
         try:
@@ -142,11 +143,17 @@ class Matcher:
             if collecting:
                 gc.freeze()  # the index lives as long as the process: keep it out of
                 gc.enable()  # later collections, or they scan it and stall a question
-        n = max(len(self.docs), 1)
-        self.avg_length = sum(d.length for d in self.docs) / n or 1.0
+        guided = [d for d in self.docs if d.entry.kind != "uncovered"]
+        n = max(len(guided), 1)
+        self.avg_length = sum(d.length for d in guided) / n or 1.0
         self.idf = {f: math.log(1 + n / len(p)) for f, p in self.postings.items()}
         self.max_idf = math.log(1 + n)
         self.candidates = Candidates(self.postings, self.docs)
+        # The procedures we do not guide have postings of their own: the guided entries
+        # are read, weighed and shortlisted exactly as without them; their own words
+        # ("karaoke") weigh as rare words do (``query_weights``)
+        self.aside_idf = {f: self.idf.get(f, self.max_idf) for f in self.aside_postings}
+        self.aside = Candidates(self.aside_postings, self.docs)
         self.vocabulary = {f for f in self.postings if "_" not in f}
         self.repair = TypoRepair.for_index(self.analyzer, self.vocabulary, self.idf,
                                            self.max_idf)
@@ -197,11 +204,10 @@ class Matcher:
              where: dict[str, tuple], exact: dict[str, Any], length: int) -> None:
         """Add an entry, as ``indexed`` read it."""
         index = len(self.docs)
-        prior = IMPORTED_PRIOR if entry.data.get("imported") or entry.kind == "uncovered" \
-            else 1.0
         self.docs.append(Doc(entry, exact=exact, texts=texts, where=where, fillers=fillers,
-                             prior=prior, length=length))
-        postings = self.postings
+                             prior=IMPORTED_PRIOR if entry.data.get("imported") else 1.0,
+                             length=length))
+        postings = self.aside_postings if entry.kind == "uncovered" else self.postings
         for f in where:
             if f in postings:
                 postings[f].append(index)
@@ -306,10 +312,9 @@ class Matcher:
         found = [(i, round(damp * docs[i].prior * entry_score(
                     docs[i], matched[i], weights, total, coverage[i], self.idf, long_share,
                     filler), 4)) for i in shortlist if matched[i]]
-        aside = max(((s, i) for i, s in found if s > 0 and docs[i].entry.kind == "uncovered"),
-                    default=None)
-        found = [(i, s) for i, s in found if s > 0 and docs[i].entry.kind != "uncovered"
-                 and kind in (None, docs[i].entry.kind)]
+        found = [(i, s) for i, s in found if s > 0 and kind in (None, docs[i].entry.kind)]
+        aside = self._aside(feats, weights, total, long_share, filler, damp) \
+            if self.aside_postings and kind is None else None
         unknown = sum(w for f, w in weights.items() if f not in postings) / total
         parts = self.analyzer.aspects(terms)
         table = fusion.rows([s for _, s in found],
@@ -320,8 +325,30 @@ class Matcher:
                             bool(aspect or parts), content, *self.analyzer.places(terms),
                             [docs[i].entry.kind for i, _ in found])
         return Scored(terms, aspect, bool(off), "", [docs[i].entry for i, _ in found],
-                      [s for _, s in found], table, parts,
-                      Hit(docs[aside[1]].entry, aside[0]) if aside else None)
+                      [s for _, s in found], table, parts, aside)
+
+    def _aside(self, feats: Features, weights: dict[str, float], total: float,
+               long_share: float, filler: bool, damp: float) -> Hit | None:
+        """The procedure we do not guide that the question names best, scored by the
+        analyser as a guided entry is (its own postings and shortlist)."""
+        docs, postings = self.docs, self.aside_postings
+        wanted = [(f, credit, exact, "_".join(exact) != f)
+                  for f, (_, credit, exact) in feats.items() if f in postings]
+        # a pair only these have is weighed as a rare one (no guided entry has it)
+        weights = {**{f: self.max_idf * k for f, (k, _, _) in feats.items()
+                      if f in postings and f not in weights}, **weights}
+        best = None
+        for i in self.aside.select(feats, weights):
+            matched = matched_features(docs[i], wanted)
+            if not matched:
+                continue
+            coverage = sum([weights[f] * c for f, c in matched.items()]) / total
+            score = round(damp * docs[i].prior * entry_score(
+                docs[i], matched, weights, total, coverage, self.aside_idf, long_share,
+                filler), 4)
+            if score > 0 and (best is None or score > best.score):
+                best = Hit(docs[i].entry, score)
+        return best
 
     def uncached(self, question: str) -> Match:
         """What ``match`` answers, computed afresh (benchmarks time this)."""
@@ -338,7 +365,8 @@ class Matcher:
 
     def _match(self, question: str) -> Match:
         read = self.scored(question)
-        if self._set_aside(read):  # a procedure we do not guide: say so, and which
+        if self._set_aside(read) and not self.named_topic(read):  # a procedure we do not
+            # guide: say so, and which (a bare topic of ours, "bằng lái", lists ours)
             return Match(question, "unknown", read.aspect, [read.aside], "uncovered")
         if not read.entries:
             return Match(question, "unknown", read.aspect, [], read.reason)
@@ -395,7 +423,7 @@ class Matcher:
             if rank:  # the item answers the question: the entry it serves leads
                 hits.insert(0, hits.pop(rank))
         if status == "unknown" and not (off or aspect or parts):
-            named = self._topic(read)
+            named = self.named_topic(read)
             if named:  # a bare topic the knowledge names: its entries to choose from
                 status, item = "suggest", None
                 hits = named
@@ -410,10 +438,16 @@ class Matcher:
                 second = other
         if status == "answer" and hits[0].entry.kind != "procedure":
             aspect = None  # only procedures have parts to lead with
+        aside = read.aside
+        if status == "unknown" and item is None and aside is not None and not off and \
+                aside.score >= UNCOVERED_AT and aside.score > max(read.raw, default=0.0):
+            # unknown either way: the procedure it names best is one we do not guide, so
+            # the reply says which, rather than nothing
+            return Match(question, status, aspect, [aside], "uncovered")
         return Match(question, status, aspect, hits, "off_topic" if off else "", item,
                      tuple(sorted(parts)), second)
 
-    def _topic(self, read: Scored) -> list[Hit]:
+    def named_topic(self, read: Scored) -> list[Hit]:
         """A bare topic ("đất đai", "bảo hiểm", "xe": at most TOPIC_WORDS content
         syllables) that the names or fields of some shortlisted procedures contain word
         for word (with the marks the citizen typed): those procedures, most likely
