@@ -97,3 +97,20 @@ def test_off_topic_hits_need_marks_for_an_ambiguous_syllable():
     assert hits("lai the") == set()  # folded "lai" is also "lại"
     assert hits("xem bong da") == {1, 2}
     assert hits("xem bông dạ") == set()  # typed with other marks: another word
+
+
+def test_an_off_topic_phrase_inside_a_longer_one_the_knowledge_writes_is_no_hit():
+    """The knowledge writes "giới hạn mức" (a cap): in a question, its "hạn mức" (a
+    bank's credit line) is that word cut differently; alone it is still off-topic."""
+    phrase = tuple(tokens("hạn mức"))
+    written = [[Term(t.exact, t.plain) for t in tokens("lương cao có bị giới hạn mức tối đa")]]
+    detector = OffTopic({phrase[0].plain: [phrase]}, ambiguous=set(), written=written)
+    without = OffTopic({phrase[0].plain: [phrase]}, ambiguous=set())
+
+    def hits(found, text):
+        return found.hits([Term(t.exact, t.plain, marked=t.exact != t.plain)
+                           for t in tokens(text)])
+    assert hits(without, "trợ cấp có bị giới hạn mức không") == {5, 6}
+    assert hits(detector, "trợ cấp có bị giới hạn mức không") == set()
+    assert hits(detector, "hạn mức thẻ tín dụng là bao nhiêu") == {0, 1}
+    assert hits(detector, "tăng hạn mức vay") == {1, 2}

@@ -120,3 +120,57 @@ def test_the_ages_and_quantities_a_question_states_are_read(matcher):
     assert asked_ages(terms) == [4, 14]
     assert quantities(terms) == {"age", "year"}
     assert quantities(matcher.terms("Năm 2010 bố tôi mua đất")) == set()
+
+
+def test_words_the_first_entry_never_uses_do_not_hide_its_items(matcher):
+    """ "mới" ("con tôi mới 8 tuổi") is no word of the identity card's items; it used to
+    keep every item out, so that the card answered. Without it the question asks what
+    the item on the age one must apply at answers."""
+    from bot.matcher import features
+
+    question = "Con tôi mới 8 tuổi, có bắt buộc phải làm thẻ căn cước cho cháu không?"
+    terms, aspect = matcher.read(question)
+    keys = [h.answer.key for h in matcher.answers.ranked(
+        "cap-the-can-cuoc", features(terms), aspect, matcher.analyzer.aspects(terms), True)]
+    assert "cap-the-can-cuoc#bat-buoc-tu-14-tuoi" in keys
+    assert matcher.answers.ranked("cap-the-can-cuoc", features(terms), aspect,
+                                  matcher.analyzer.aspects(terms)) == []
+
+
+def test_an_off_topic_word_cut_from_a_knowledge_phrase_keeps_the_item(matcher):
+    question = ("Lương đóng bảo hiểm của tôi cao, trợ cấp thất nghiệp có bị giới hạn "
+                "mức tối đa không?")
+    match = matcher.match(question)
+    assert match.reason != "off_topic"
+    assert match.answer is not None
+    assert match.answer.answer.key == "tro-cap-that-nghiep#muc-toi-da"
+
+
+def test_a_nearly_as_probable_item_answers_beside_the_first(matcher):
+    """Two items about as likely ("bé 4 tuổi": the one on children 6 to 14, the one on
+    children under 6): the reply gives both rather than bet on one. Without the near
+    tie, a second item needs a message asking two things."""
+    from bot.matcher.items import NEAR_TIE, asks_twice
+
+    question = "be 4 tuoi lam can cuoc co phai chup anh lay van tay khong"
+    terms, _ = matcher.read(question)
+    assert not asks_twice(terms)
+    match = matcher.match(question)
+    keys = {match.answer.answer.key, match.second.answer.key if match.second else None}
+    assert keys == {"cap-the-can-cuoc#tre-duoi-6-tuoi", "cap-the-can-cuoc#tre-6-den-14-tuoi"}
+    assert match.second.probability >= match.answer.probability - NEAR_TIE
+    # of the two, the one whose ages hold the age asked leads
+    assert match.answer.answer.key == "cap-the-can-cuoc#tre-duoi-6-tuoi"
+
+
+def test_a_second_item_is_a_near_tie_or_answers_a_second_question(matcher):
+    from bot.matcher.items import NEAR_TIE, asks_twice
+
+    for question in ("lam can cuoc cho con 10 tuoi co can bo me di cung khong",
+                     "khai sinh cho con có mất tiền không, làm ở đâu",
+                     "đăng ký tạm trú online được không"):
+        match = matcher.match(question)
+        if match.second is not None:
+            terms, _ = matcher.read(question)
+            assert asks_twice(terms) or \
+                match.second.probability >= match.answer.probability - NEAR_TIE

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from sys import intern
 
@@ -362,9 +362,35 @@ class OffTopic:
     that are also knowledge words, so that a one-syllable off-topic word among them
     ("lãi", folded "lai" as in "cấp lại") only counts when typed with its marks."""
 
-    def __init__(self, phrases: dict[str, list[tuple[Token, ...]]], ambiguous: set[str]):
+    def __init__(self, phrases: dict[str, list[tuple[Token, ...]]], ambiguous: set[str],
+                 written: Iterable[list[Term]] = ()):
+        """``written``: the knowledge's own texts, analysed: where one writes an off-topic
+        phrase of two syllables or more inside a longer one ("giới hạn mức" holds "hạn
+        mức"), that longer one, met in a question, is the knowledge's word, not another
+        domain's."""
         self.phrases = phrases
         self.ambiguous = ambiguous
+        self.around: set[tuple[str, ...]] = set()  # (word before, *phrase), (*phrase, after)
+        for terms in written:
+            for i, n in self._found(terms):
+                if n < 2:  # one syllable stands in too many words ("nắng", "năng lực")
+                    continue
+                plains = [t.plain for t in terms]
+                if i and not terms[i].start:
+                    self.around.add(tuple(plains[i - 1:i + n]))
+                if i + n < len(terms) and not terms[i + n].start:
+                    self.around.add(tuple(plains[i:i + n + 1]))
+
+    def _found(self, terms: list[Term]) -> list[tuple[int, int]]:
+        """(start, length) of every off-topic phrase in the terms, spelling aside."""
+        found = []
+        for i, t in enumerate(terms):
+            for phrase in self.phrases.get(t.plain, ()):
+                n = len(phrase)
+                window = terms[i:i + n]
+                if len(window) == n and all(w.plain == p.plain for w, p in zip(window, phrase)):
+                    found.append((i, n))
+        return found
 
     def hits(self, terms: list[Term]) -> set[int]:
         """Positions of off-topic words among the terms."""
@@ -378,6 +404,11 @@ class OffTopic:
                     continue
                 exact = all(w.exact == p.exact for w, p in zip(window, phrase))
                 ambiguous = n == 1 and phrase[0].plain in ambiguous_words
-                if exact or not ambiguous and not any(w.marked for w in window):
-                    hits.update(range(i, i + n))
+                if not (exact or not ambiguous and not any(w.marked for w in window)):
+                    continue
+                if self.around and (
+                        i and tuple(w.plain for w in terms[i - 1:i + n]) in self.around
+                        or tuple(w.plain for w in terms[i:i + n + 1]) in self.around):
+                    continue  # the knowledge writes it so: its word, not another domain's
+                hits.update(range(i, i + n))
         return hits

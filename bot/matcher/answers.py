@@ -153,7 +153,7 @@ class AnswerIndex:
         return None
 
     def ranked(self, entry_id: str, feats: Features, aspect: str | None = None,
-               parts: set[str] | None = None) -> list[ItemHit]:
+               parts: set[str] | None = None, found: bool = False) -> list[ItemHit]:
         """Every candidate item of the entry that shares enough with the question.
 
         A phrasing must share some of the question's own content (full-strength words
@@ -179,6 +179,9 @@ class AnswerIndex:
             # part ("bà có được trợ cấp hưu trí xã hội không, làm ở đâu"; a pair across the
             # words dropped between is no word of the entry): the story before it tells
             content = content | _content(feats, factor, CONTEXT)
+        if found:  # the entry found first: words it never uses ("con tôi mới 8 tuổi")
+            # tell none of its items apart; without them the question may be a bare one
+            content &= factor.keys()
         asked_parts = (parts or set()) | ({aspect} if aspect else set())
         familiar = content <= factor.keys()  # the question's own words are all this entry's
         hits = []
@@ -197,8 +200,8 @@ class AnswerIndex:
                 score = (got / own) ** ITEM_SIDE * (got / total) ** (1 - ITEM_SIDE)
                 if aspect and asked and asked != aspect:  # asks another part than this
                     score *= ASPECT_OFF
-                if score > best:
-                    best, sure = score, overlap
+                best = max(best, score)
+                sure = sure or overlap  # some phrasing shares the question's own words
             if best:
                 hits.append(ItemHit(answer, round(best, 4), sure, asks=self.asks[answer.key]))
         hits.sort(key=lambda h: -h.score)

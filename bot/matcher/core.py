@@ -14,7 +14,7 @@ from bot.matcher.analysis import Analyzer, Features, OffTopic, Term, features
 from bot.matcher.answers import PROMOTE_AT, AnswerIndex, ItemHit
 from bot.matcher.candidates import Candidates
 import bot.matcher.fusion as fusion
-from bot.matcher.items import ItemRanker, asks_twice
+from bot.matcher.items import NEAR_TIE, ItemRanker, asks_twice
 from bot.matcher.model import LogisticModel
 from bot.matcher.parallel import map_halves
 from bot.matcher.scoring import (HINT_AT, IMPORTED_PRIOR, LONG_AT, MAX_HITS, NO_FILLERS,
@@ -175,7 +175,8 @@ class Matcher:
         for phrase in self.analyzer.off_topic:
             if phrase and not self._known_phrase(phrase):
                 phrases.setdefault(phrase[0].plain, []).append(phrase)
-        self.off_topic = OffTopic(phrases, self.vocabulary | self.analyzer.stop_plain)
+        self.off_topic = OffTopic(phrases, self.vocabulary | self.analyzer.stop_plain,
+                                  (terms for terms, _ in analysed.values()))
         self.answers = AnswerIndex(knowledge, self.analyzer, self.idf, self.max_idf, read,
                                    analysed)
         self.items = ItemRanker(knowledge, self.analyzer, self.answers, item_model,
@@ -451,10 +452,15 @@ class Matcher:
             if named:  # a bare topic the knowledge names: its entries to choose from
                 status, item = "suggest", None
                 hits = named
-        if item is not None and asks_twice(terms):  # "có được không, có bị phạt không":
-            # the next most probable item answers the other question
-            second = next((c for c, _ in choices[1:] if c.answer.text != item.answer.text),
-                          None)
+        if item is not None:
+            # the next most probable item: it answers the other question of a message
+            # asking two ("có được không, có bị phạt không"), or, nearly as probable as
+            # the first, it may be the one asked ("bé 4 tuổi": under 6, or 6 to 14?)
+            other = next((c for c, _ in choices[1:] if c.answer.text != item.answer.text),
+                         None)
+            if other is not None and (asks_twice(terms) or (other.probability or 0.0) >=
+                                      (item.probability or 0.0) - NEAR_TIE):
+                second = other
         if status == "answer" and hits[0].entry.kind != "procedure":
             aspect = None  # only procedures have parts to lead with
         aside = read.aside if status == "unknown" and item is None and not off else None
