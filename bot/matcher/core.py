@@ -21,25 +21,15 @@ from bot.matcher.scoring import (HINT_AT, IMPORTED_PRIOR, LONG_AT, MAX_HITS, NO_
                                  OFF_TOPIC, OFF_TOPIC_DAMP, UNCOVERED_AT, UNCOVERED_MARGIN, Doc,
                                  Hit, Match, Text, decide, entry_score, matched_features,
                                  query_weights)
+from bot.matcher.topics import Headings
 from bot.matcher.typos import TypoRepair
 from bot.text import Token
 
 CACHE_SIZE = 4096  # questions whose match is kept (first in, first out)
-TOPIC_WORDS = 3  # content syllables up to which an unsure question may be a bare topic
 # share of its matched weight that a procedure we do not guide must have in words no
 # guided entry has (chosen with bench/fit_entries.py: of 0, .15, .25, .35 the one that
 # set aside the most out-of-scope questions for the same in-scope ones)
 OWN_SHARE = 0.15
-TOPIC_SHARED = 3  # names that must share a one-syllable topic ("xe") outside a field name
-
-
-def _contains(heading: tuple[Term, ...], words: list[Term]) -> bool:
-    """Does a heading have these syllables in a row (folded, or exactly as typed when
-    the citizen typed the marks)?"""
-    n = len(words)
-    return any(all(h.plain == w.plain and (not w.marked or h.exact == w.exact)
-                   for h, w in zip(heading[i:i + n], words))
-               for i in range(len(heading) - n + 1))
 
 
 @dataclass
@@ -130,7 +120,7 @@ class Matcher:
         self.knowledge = knowledge
         self.analyzer = Analyzer(knowledge)
         self._cache: dict[str, Match] = {}
-        self._headings: dict[str, tuple[Term, ...]] = {}  # name or field -> its syllables
+        self.headings = Headings(self.analyzer)  # names and fields, for bare topics
         self.docs: list[Doc] = []
         self.postings: dict[str, list[int]] = {}  # of the guided entries
         self.aside_postings: dict[str, list[int]] = {}  # of knowledge.uncovered
@@ -474,38 +464,10 @@ class Matcher:
                      tuple(sorted(parts)), second)
 
     def named_topic(self, read: Scored) -> list[Hit]:
-        """A bare topic ("đất đai", "bảo hiểm", "xe": at most TOPIC_WORDS content
-        syllables) that the names or fields of some shortlisted procedures contain word
-        for word (with the marks the citizen typed): those procedures, most likely
-        first. The entry model is rightly unsure which one is asked, but the citizen is
-        not asking about nothing. One syllable ("xe", "thuế") names a topic only as a
-        whole field or when TOPIC_SHARED names share it: "lịch" alone is not "lý lịch",
-        nor is "yeu" the "yếu" of "yếu tố nước ngoài"."""
-        words = [t for t in read.terms if not t.stop]
-        if not words or len(words) > TOPIC_WORDS:
-            return []
-        probabilities, _ = fusion.rank(self.model, read.rows)
-        named, field_named = [], False
-        for p, entry in sorted(zip(probabilities, read.entries), key=lambda t: -t[0]):
-            if entry.kind != "procedure":
-                continue
-            name = entry.title.split("(")[0]  # what is in brackets explains, it does not name
-            field = self._heading(entry.data.get("field") or "")
-            in_field = _contains(field, words)
-            if in_field or _contains(self._heading(name), words):
-                named.append(Hit(entry, round(p, 4)))
-                field_named = field_named or (in_field and len(field) == len(words))
-        if len(words) == 1 and not field_named and len(named) < TOPIC_SHARED:
-            return []
-        return named[:MAX_HITS]
-
-    def _heading(self, text: str) -> tuple[Term, ...]:
-        """A name's or field's content syllables, as the analyser reads them."""
-        found = self._headings.get(text)
-        if found is None:
-            terms, _ = self.analyzer.analyze(text)
-            found = self._headings[text] = tuple(t for t in terms if not t.stop)
-        return found
+        """The procedures a bare topic names, most likely first (``topics``)."""
+        probabilities, _ = fusion.rank(self.model, read.rows) if read.rows else ([], 0.0)
+        ranked = sorted(zip(probabilities, read.entries), key=lambda t: -t[0])
+        return self.headings.named(read.terms, ranked)
 
     def answer_for(self, entry: Entry, question: str,
                    read: tuple[list[Term], str | None] | None = None) -> ItemHit | None:
