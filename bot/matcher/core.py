@@ -7,6 +7,7 @@ import gc
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from bot.knowledge import Entry, Knowledge
@@ -47,13 +48,18 @@ class Scored:
     # best, with the analyser's score (``aside``: looked for only when asked, as most
     # questions are sure of a guided entry)
     find_aside: Callable[[], Hit | None] | None = field(default=None, repr=False)
-    _aside: tuple = field(default=(), repr=False)
 
-    @property
+    @cached_property
     def aside(self) -> Hit | None:
-        if not self._aside:
-            self._aside = (self.find_aside() if self.find_aside else None,)
-        return self._aside[0]
+        return self.find_aside() if self.find_aside else None
+
+
+def _wanted(feats: Features, postings: dict[str, list[int]]) -> list[tuple]:
+    """The question's features that these postings have, as ``matched_features`` takes
+    them: (feature, credit, exact forms, typed with diacritics: its exact forms, joined
+    as the feature is, are not it; neither form has a "_" of its own)."""
+    return [(f, credit, exact, "_".join(exact) != f)
+            for f, (_, credit, exact) in feats.items() if f in postings]
 
 
 def indexed(analysed: list[tuple[Features, bool]], share: Callable[[Any, Any], Any]
@@ -300,10 +306,7 @@ class Matcher:
         filler = any(t.filler for t in terms)
         docs, postings = self.docs, self.postings
         candidates = self.candidates.select(feats, weights)
-        # typed with diacritics: its exact forms, joined as the feature is, are not it
-        # (neither form has a "_" of its own)
-        wanted = [(f, credit, exact, "_".join(exact) != f)
-                  for f, (_, credit, exact) in feats.items() if f in postings]
+        wanted = _wanted(feats, postings)
         matched = {i: matched_features(docs[i], wanted) for i in candidates}
         # (a matched feature is in the index, so it has a weight)
         coverage = {i: sum([weights[f] * c for f, c in m.items()]) / total
@@ -335,8 +338,7 @@ class Matcher:
         entry has, scored by the analyser as a guided entry is (its own postings and
         shortlist)."""
         docs, postings, guided = self.docs, self.aside_postings, self.postings
-        wanted = [(f, credit, exact, "_".join(exact) != f)
-                  for f, (_, credit, exact) in feats.items() if f in postings]
+        wanted = _wanted(feats, postings)
         # only a name with a word of its own can be named (OWN_SHARE): the question must
         # have one, and only the names that have one are read
         having = {i for f, *_ in wanted if f not in guided for i in postings[f]}
