@@ -380,6 +380,8 @@ def main() -> None:
           + "; ".join(matched))
     leads = []
     for style in styles:
+        if not stats[style]["n"]:  # out-of-scope rows only: no top-1 to compare
+            continue
         ours = stats[style]["top1"]
         rival, best = max(((name, s[style]["top1"]) for name, s in systems.items()
                            if name != "ours"), key=lambda r: r[1])

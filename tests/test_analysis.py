@@ -15,6 +15,19 @@ def test_a_marked_variant_needs_its_own_marks():
     assert [t.plain for t in a.analyze("cười vui")[0]][:1] == ["cuoi"]
 
 
+def test_a_rewritten_syllable_keeps_its_marks_in_the_second_rewrite():
+    # "hs" -> "hồ sơ" first; then "nộp hồ" is not "nộp hộ" (ủy quyền)
+    a = Analyzer(Knowledge(root=None, synonyms=[["hồ sơ", "hs"], ["ủy quyền", "nộp hộ"]]))
+    assert [t.exact for t in a.analyze("nộp hs trực tuyến")[0]][:3] == ["nộp", "hồ", "sơ"]
+
+
+def test_a_preferred_form_is_a_stop_word_only_with_its_own_marks():
+    # "mới" folds to "moi" as "mọi" does, "vợ" to "vo" as "vô": they stay words
+    a = Analyzer(Knowledge(root=None, synonyms=[["mới", "ms"], ["vợ", "vk"]],
+                           stopwords=["mọi", "vô"]))
+    assert [t.stop for t in a.analyze("ms vk")[0]] == [False, False]
+
+
 def test_unmarked_syllable_in_an_accented_message_is_meant_as_written(matcher):
     def exacts(text):
         toks, _ = matcher.analyzer.analyze(text, repair=matcher.repair)

@@ -94,12 +94,13 @@ class Analyzer:
 
     def __init__(self, knowledge: Knowledge):
         self.variants: dict[tuple[str, ...], list[tuple[tuple[str, ...], list[str], bool]]] = {}
-        stop_phrases = {tuple(t.plain for t in tokens(p)) for p in knowledge.stopwords}
+        stop_phrases = {tuple(t.exact for t in tokens(p)) for p in knowledge.stopwords}
         for group in knowledge.synonyms:
             canonical = [(t.exact, t.plain) for t in tokens(group[0])]
             # A group's words are domain terms ("một cửa" is not "một" + "của"),
-            # unless the preferred form itself is listed as a stop word ("bao nhiêu").
-            is_stop = tuple(plain for _, plain in canonical) in stop_phrases
+            # unless the preferred form itself is listed as a stop word ("bao nhiêu"),
+            # marks and all: "mới" is not "mọi", nor "vợ" "vô"
+            is_stop = tuple(exact for exact, _ in canonical) in stop_phrases
             for variant in group:
                 toks = tokens(variant)
                 key = tuple(t.plain for t in toks)
@@ -168,7 +169,9 @@ class Analyzer:
                 found = None  # the first option whose marks the typed ones do not contradict
                 for exacts, canon, stop in options:
                     for t, e in zip(window, exacts):
-                        if t.exact != e and e != t.plain and (t.marked or strict):
+                        # a syllable a first rewrite gave ("hs" -> "hồ sơ") has its marks
+                        # as surely as one typed: "nộp hs" is not "nộp hộ" + "sơ"
+                        if t.exact != e and e != t.plain and (t.marked or t.synonym or strict):
                             break
                     else:
                         found = canon, stop
