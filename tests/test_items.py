@@ -133,8 +133,9 @@ def test_words_the_first_entry_never_uses_do_not_hide_its_items(matcher):
     keys = [h.answer.key for h in matcher.answers.ranked(
         "cap-the-can-cuoc", features(terms), aspect, matcher.analyzer.aspects(terms), True)]
     assert "cap-the-can-cuoc#bat-buoc-tu-14-tuoi" in keys
-    assert matcher.answers.ranked("cap-the-can-cuoc", features(terms), aspect,
-                                  matcher.analyzer.aspects(terms)) == []
+    # and the reply leads with it ("mới" is a word since the synonym fix of session 9,
+    # and the old barcode card's item, which has it, must not take its place)
+    assert matcher.match(question).answer.answer.key == "cap-the-can-cuoc#bat-buoc-tu-14-tuoi"
 
 
 def test_an_off_topic_word_cut_from_a_knowledge_phrase_keeps_the_item(matcher):

@@ -439,9 +439,12 @@ class Matcher:
                 item, rank = None, rank if hits[0].score >= HINT_AT else 0
             if rank:  # the item answers the question: the entry it serves leads
                 hits.insert(0, hits.pop(rank))
-        if status == "unknown" and not (off or aspect or parts):
+        if (status == "unknown" or (status == "suggest" and item is None)) and \
+                not (off or aspect or parts):
             named = self.named_topic(read)
             if named:  # a bare topic the knowledge names: its entries to choose from
+                # (also when unsure among others: "bảo hiểm" lists the insurance
+                # procedures, not the insurance office beside two of them)
                 status, item = "suggest", None
                 hits = named
         if item is not None:

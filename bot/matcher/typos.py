@@ -70,7 +70,9 @@ class TypoRepair:
         """Fix Telex/VNI leftovers, run-together syllables and one-letter typos."""
         out: list[Term] = []
         for n, t in enumerate(terms):
-            if t.plain in self.known or t.plain.isdigit() or len(t.plain) < 3:
+            if t.plain in self.known or t.plain[0].isdigit() or len(t.plain) < 3:
+                # (a number, or one with its unit glued on: "14t", "500k", "3thang" is
+                # no VNI leftover: its digits are not tone marks)
                 out.append(t)
                 continue
             if is_syllable(t.plain):  # a real word we do not know: leave it unknown
