@@ -79,3 +79,20 @@ def test_synonym_variants_are_known_pairs_for_repair():
     repair = TypoRepair.for_index(Analyzer(knowledge), set(), {}, 1.0)
     assert "lai" in repair.right_of["bang"]
     assert [t.plain for t in repair(terms("bằg lái"))] == ["bang", "lai"]
+
+
+def test_words_of_procedures_not_guided_are_left_as_typed(matcher):
+    """ "ốm" is a word only of a procedure the knowledge names but does not guide
+    ("Hưởng chế độ ốm đau"): it is no typo of "ở" next to "đâu" ("ở đâu"), and the
+    question is told which procedure that is, not given the maternity card."""
+    assert [t.exact for t in matcher.terms("chế độ ốm đau")] == ["chế", "độ", "ốm", "đau"]
+    match = matcher.match("chế độ ốm đau bảo hiểm xã hội nghỉ bao nhiêu ngày thì được hưởng")
+    assert match.status == "unknown" and match.hits[0].entry.kind == "uncovered"
+
+
+def test_for_index_keeps_the_words_set_aside_without_repairing_into_them():
+    knowledge = tiny_knowledge([])
+    repair = TypoRepair.for_index(Analyzer(knowledge), {"khai", "sinh"},
+                                  {"khai": 1.0, "sinh": 1.0, "khai_sinh": 1.0}, 1.0,
+                                  aside={"karaoke"})
+    assert "karaoke" in repair.known and "karaoke" not in repair.targets

@@ -163,8 +163,9 @@ class Matcher:
         self.aside_idf = {f: self.idf.get(f, self.max_idf) for f in self.aside_postings}
         self.aside = Candidates(self.aside_postings, self.docs)
         self.vocabulary = {f for f in self.postings if "_" not in f}
-        self.repair = TypoRepair.for_index(self.analyzer, self.vocabulary, self.idf,
-                                           self.max_idf)
+        self.repair = TypoRepair.for_index(
+            self.analyzer, self.vocabulary, self.idf, self.max_idf,
+            {f for f in self.aside_postings if "_" not in f} - self.vocabulary)
         # Off-topic phrases the knowledge itself never uses, by first syllable; folded,
         # a one-syllable one may be a knowledge word or a stop word ("lãi" / "lại").
         phrases: dict[str, list[tuple[Token, ...]]] = {}

@@ -54,16 +54,18 @@ class TypoRepair:
 
     @classmethod
     def for_index(cls, analyzer: Analyzer, vocabulary: set[str], idf: dict[str, float],
-                  max_idf: float) -> TypoRepair:
+                  max_idf: float, aside: set[str] = frozenset()) -> TypoRepair:
         """The repair for an index: its vocabulary and idf, and the analyzer's own words
         (stop words, synonym variants, cues, off-topic words). Typos are never repaired
         into a stop word, nor into an off-topic word the knowledge does not use; known
         pairs are the index's and those inside synonym variants ("bằng lái" is
-        rewritten away before indexing)."""
+        rewritten away before indexing). ``aside``: the words of the procedures the
+        index names but does not guide (knowledge.uncovered), left as typed though no
+        typo is repaired into one ("ốm đau" is no "ở đâu" mistyped)."""
         pairs = [f.split("_") for f in idf if "_" in f]
         pairs += [key[i:i + 2] for key in analyzer.variants for i in range(len(key) - 1)]
         known = vocabulary | analyzer.known
-        return cls(known, vocabulary, pairs, idf, max_idf,
+        return cls(known | aside, vocabulary, pairs, idf, max_idf,
                    known - analyzer.stop_plain - (analyzer.off_topic_only - vocabulary))
 
     def __call__(self, terms: list[Term]) -> list[Term]:
