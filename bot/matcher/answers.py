@@ -36,7 +36,7 @@ ITEM_SIDE = 0.5  # weight of the phrasing's coverage against the question's in a
 # What an answer's text says when it gives a part of the procedure (``ItemHit.leaves_out``)
 GIVES = {
     "time": re.compile(r"\d+\s*(ngày|tháng|giờ|tuần|năm)|trong ngày|ngay khi|ngay sau", re.I),
-    "fee": re.compile(r"đồng|phí|miễn|không mất tiền|không tốn", re.I),
+    "fee": re.compile(r"đồng|phí|miễn|không mất tiền|không tốn|nộp tiền|số tiền", re.I),
     "place": re.compile(r"UBND|Ủy ban|Công an|Trung tâm|Bộ phận|cơ quan|Sở |Bảo hiểm xã hội"
                         r"|Tòa án|nơi|bất kỳ", re.I),
     "online": re.compile(r"trực tuyến|VNeID|Cổng|online|trên mạng|VssID|ứng dụng", re.I),

@@ -448,6 +448,12 @@ class Matcher:
                 # procedures, not the insurance office beside two of them)
                 status, item = "suggest", None
                 hits = named
+        if item is not None and status == "answer" and aspect and len(parts) <= 1 and \
+                item.leaves_out(aspect) and self.headings.names_only(terms, hits[0].entry):
+            # a general question on a part ("mai táng phí cần giấy tờ gì": the name and
+            # the part, nothing else): the card's part answers it, not an item that
+            # shares the name's words and leaves that part out
+            item = None
         if item is not None:
             # the next most probable item: it answers the other question of a message
             # asking two ("có được không, có bị phạt không"), or, nearly as probable as

@@ -36,6 +36,13 @@ class Headings:
             found = self._read[text] = tuple(t for t in terms if not t.stop)
         return found
 
+    def names_only(self, terms: list[Term], entry: Entry) -> bool:
+        """Are the question's words, besides stop words and the words of the part it
+        asks ("cần giấy tờ gì", "lệ phí"), all words of the entry's name (what its
+        brackets add is a case: "trẻ em dưới 14 tuổi" asks about that case)?"""
+        words = {t.plain for t in terms if not (t.stop or t.weak or t.cue)}
+        return words <= {t.plain for t in self.of(entry.title.split("(")[0])}
+
     def named(self, terms: list[Term], ranked: list[tuple[float, Entry]]) -> list[Hit]:
         """The procedures among ``ranked`` (probability, entry; most likely first) whose
         name or field holds a bare topic's words, with their probabilities. One
