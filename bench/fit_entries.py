@@ -60,7 +60,10 @@ DEV = [DATA / "eval.tsv", DATA / "eval_holdout.tsv", DATA / "eval_holdout2.tsv",
        DATA / "eval_holdout3.tsv", DATA / "eval_holdout4.tsv", DATA / "eval_dev5.tsv",
        DATA / "oos_dev.tsv", DATA / "oos_blind.tsv", DATA / "eval_topics.tsv"]
 SEED, FOLDS = 7, 5
-COST, CWRONG, OOS_ANSWERED, REJECT = 10, 0.01, 0.01, 0.975
+# CWRONG is half the 1% that #17 allows on fresh questions: the cross-validated figure has
+# been below the blind one every time (session 8: 0.7% here, 1.7% on eval_holdout5), as the
+# development sets are what the knowledge was written from
+COST, CWRONG, OOS_ANSWERED, REJECT = 10, 0.005, 0.01, 0.975
 LOST = 10  # an in-scope question told "not guided" costs as a wrong answer: this many caught
 BINS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01]
 
