@@ -101,7 +101,12 @@ class Office:
         if "thủ tục nào" in step["text"]:
             self._step(chat, self.fake.push_button, "fb:t:-")
         self._step(chat, self.fake.push_button, "fb:p:no")
-        done = self._step(chat, self.fake.push_button, "fb:send")
+        before = len(self.fake.messages_to(chat))
+        self.fake.push_button(chat, "fb:send")
+        # the confirmation itself: an answer to an earlier ticket, delivered to the same
+        # chat by the outbox, may arrive in between and names its own ticket
+        done = self.fake.wait_for_text(chat, "Đã tiếp nhận phản ánh", after=before, timeout=20)
+        assert done is not None, "no confirmation of the feedback"
         return re.search(r"PA-\d{4}-\d{6}", done["text"]).group(0)
 
     def forward_question(self, chat: int, text: str) -> str:
@@ -112,7 +117,12 @@ class Office:
         if "thủ tục nào" in step["text"]:
             step = self._step(chat, self.fake.push_button, "fb:t:-")
         self._step(chat, self.fake.push_button, "fb:p:no")
-        done = self._step(chat, self.fake.push_button, "fb:send")
+        before = len(self.fake.messages_to(chat))
+        self.fake.push_button(chat, "fb:send")
+        # the confirmation itself: an answer to an earlier ticket, delivered to the same
+        # chat by the outbox, may arrive in between and names its own ticket
+        done = self.fake.wait_for_text(chat, "Đã tiếp nhận phản ánh", after=before, timeout=20)
+        assert done is not None, "no confirmation of the feedback"
         return re.search(r"PA-\d{4}-\d{6}", done["text"]).group(0)
 
     def ask(self, chat: int, text: str) -> dict:
