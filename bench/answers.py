@@ -18,6 +18,7 @@ reply it returns is read as that channel would show it.
     python bench/answers.py --set blind2       # a second blind set (session 7)
     python bench/answers.py --set dev2         # written blind in session 8
     python bench/answers.py --set blind3       # a third blind set (session 8)
+    python bench/answers.py --set blind4       # a fourth (session 9)
 """
 
 from __future__ import annotations
@@ -46,7 +47,8 @@ SETS = {"dev": ROOT / "tests" / "data" / "answers_dev.tsv",
         # written blind in session 8; measured once before use, then development
         "dev2": ROOT / "tests" / "data" / "answers_dev2.tsv",
         # written blind in session 8 (first 20 rows: its hard twenty); run once, report
-        "blind3": ROOT / "tests" / "data" / "answers_blind3.tsv"}
+        "blind3": ROOT / "tests" / "data" / "answers_blind3.tsv",
+        "blind4": ROOT / "tests" / "data" / "answers_blind4.tsv"}
 _THOUSANDS = re.compile(r"(?<=\d)[.,](?=\d{3}\b)")
 
 
