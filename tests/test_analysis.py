@@ -127,3 +127,12 @@ def test_an_off_topic_phrase_inside_a_longer_one_the_knowledge_writes_is_no_hit(
     assert hits(detector, "trợ cấp có bị giới hạn mức không") == set()
     assert hits(detector, "hạn mức thẻ tín dụng là bao nhiêu") == {0, 1}
     assert hits(detector, "tăng hạn mức vay") == {1, 2}
+
+
+@pytest.mark.parametrize("question, words", [
+    ("vợ chồng tui muốn bỏ nhau", "ly hon"),                  # Southern for divorce
+    ("rút bảo hiểm ra một cục được hông", "mot lan"),          # a lump sum
+    ("xin giấy chưa có vợ ở xã", "tinh trang hon nhan"),      # the single-status paper
+])
+def test_regional_and_plain_words_read_as_the_knowledge_writes_them(matcher, question, words):
+    assert words in " ".join(t.plain for t in matcher.terms(question))
