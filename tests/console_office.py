@@ -93,6 +93,16 @@ class Office:
         assert len(found) >= before + expect, f"no reply to {args}"
         return found[-1]
 
+    def _send(self, chat: int) -> str:
+        """Press "send" on a feedback being filed; its ticket, read from the confirmation
+        itself: an answer to an earlier ticket, delivered to the same chat by the outbox,
+        may arrive in between and names its own ticket."""
+        before = len(self.fake.messages_to(chat))
+        self.fake.push_button(chat, "fb:send")
+        done = self.fake.wait_for_text(chat, "Đã tiếp nhận phản ánh", after=before, timeout=20)
+        assert done is not None, "no confirmation of the feedback"
+        return re.search(r"PA-\d{4}-\d{6}", done["text"]).group(0)
+
     def file_feedback(self, chat: int, text: str, category: str = "thai-do") -> str:
         """A citizen files a feedback in the Telegram chat; returns its ticket."""
         self._step(chat, self.fake.push_text, "/phananh")
@@ -101,13 +111,7 @@ class Office:
         if "thủ tục nào" in step["text"]:
             self._step(chat, self.fake.push_button, "fb:t:-")
         self._step(chat, self.fake.push_button, "fb:p:no")
-        before = len(self.fake.messages_to(chat))
-        self.fake.push_button(chat, "fb:send")
-        # the confirmation itself: an answer to an earlier ticket, delivered to the same
-        # chat by the outbox, may arrive in between and names its own ticket
-        done = self.fake.wait_for_text(chat, "Đã tiếp nhận phản ánh", after=before, timeout=20)
-        assert done is not None, "no confirmation of the feedback"
-        return re.search(r"PA-\d{4}-\d{6}", done["text"]).group(0)
+        return self._send(chat)
 
     def forward_question(self, chat: int, text: str) -> str:
         """A question the bot cannot answer, sent on to staff ("Hỏi cán bộ"); the ticket."""
@@ -117,13 +121,7 @@ class Office:
         if "thủ tục nào" in step["text"]:
             step = self._step(chat, self.fake.push_button, "fb:t:-")
         self._step(chat, self.fake.push_button, "fb:p:no")
-        before = len(self.fake.messages_to(chat))
-        self.fake.push_button(chat, "fb:send")
-        # the confirmation itself: an answer to an earlier ticket, delivered to the same
-        # chat by the outbox, may arrive in between and names its own ticket
-        done = self.fake.wait_for_text(chat, "Đã tiếp nhận phản ánh", after=before, timeout=20)
-        assert done is not None, "no confirmation of the feedback"
-        return re.search(r"PA-\d{4}-\d{6}", done["text"]).group(0)
+        return self._send(chat)
 
     def ask(self, chat: int, text: str) -> dict:
         return self._step(chat, self.fake.push_text, text)
